@@ -1,0 +1,88 @@
+// The device ABI: what every core imports from its worker (module "hvmio") and the
+// constants both sides agree on. The TypeScript mirror is src/workers/common/core-abi.ts;
+// a change here must be made there too (test/unit/abi-mirror.test.ts compares them).
+
+/** Guest-physical address. Guest RAM is never addressable from the core: only the worker
+ *  resolves these, against its region table. */
+export type GuestPhysAddr = u64;
+/** Logical block address in 512-byte units (ATAPI 2048-byte blocks are multiplied by 4). */
+export type Lba = u64;
+/** Offset into this core's own linear memory. */
+export type CorePtr = usize;
+
+/** Copies `len` bytes of guest RAM at `gpa` into core memory at `dst`.
+ *  Returns DMA_OK, or DMA_FAULT when any byte lies outside guest RAM (a master abort). */
+@external("hvmio", "dma_read")
+export declare function dma_read(gpa: GuestPhysAddr, len: u32, dst: CorePtr): i32;
+
+/** Copies `len` bytes from core memory at `src` into guest RAM at `gpa`. Same results. */
+@external("hvmio", "dma_write")
+export declare function dma_write(gpa: GuestPhysAddr, src: CorePtr, len: u32): i32;
+
+/** Drives an interrupt line: ISA IRQ 0-15, or IRQ_PCI_INTA. Level-triggered semantics. */
+@external("hvmio", "set_irq")
+export declare function set_irq(line: u32, level: u32): void;
+
+/** Starts one asynchronous block request for drive `drive` of this device.
+ *  `sg_ptr` points at `sg_count` SG entries (SG_ENTRY_SIZE bytes each, layout below).
+ *  The worker answers later by calling the core's `complete(req_id, status)` export;
+ *  never from inside this call. */
+@external("hvmio", "block_submit")
+export declare function block_submit(req_id: u32, drive: u32, op: u32, lba: Lba,
+  sg_ptr: CorePtr, sg_count: u32): void;
+
+/** Arms (or re-arms) timer `timer_id` to fire `ns` nanoseconds from now by calling
+ *  `timer_fired(timer_id)`. A negative `ns` cancels it. */
+@external("hvmio", "timer_arm")
+export declare function timer_arm(timer_id: u32, ns: i64): void;
+
+/** Logs `len` UTF-8 bytes at `ptr`. */
+@external("hvmio", "log")
+export declare function log(level: u32, ptr: CorePtr, len: u32): void;
+
+// ---- results of dma_read / dma_write
+export const DMA_OK: i32 = 0;
+export const DMA_FAULT: i32 = -1;
+
+// ---- io_read / io_write address spaces. BAR spaces carry the offset inside the BAR.
+export const SPACE_BAR0: u32 = 0; // .. SPACE_BAR0 + 5
+export const SPACE_ROM: u32 = 6;
+/** Legacy (ISA-decoded) I/O port; the offset is the absolute port number. */
+export const SPACE_LEGACY_IO: u32 = 7;
+/** Legacy memory window; the offset is the absolute guest-physical address. */
+export const SPACE_LEGACY_MEM: u32 = 8;
+
+// ---- interrupt lines
+/** PCI INTA# of this function (the transport maps it to a GSI / irqfd). */
+export const IRQ_PCI_INTA: u32 = 0x100;
+
+// ---- block ops
+export const BLOCK_READ: u32 = 0;
+export const BLOCK_WRITE: u32 = 1;
+export const BLOCK_FLUSH: u32 = 2;
+
+// ---- completion status (0 or a negative errno)
+export const STATUS_OK: i32 = 0;
+export const STATUS_EIO: i32 = -5;
+export const STATUS_EFAULT: i32 = -14; // an SG range is outside guest RAM
+export const STATUS_EINVAL: i32 = -22; // range beyond the image
+export const STATUS_EROFS: i32 = -30; // write to a read-only drive
+export const STATUS_ENODEV: i32 = -19; // the worker restarted; the request is gone
+
+// ---- scatter-gather entries: { addr: u64, len: u32, flags: u32 }
+export const SG_ENTRY_SIZE: u32 = 16;
+/** `addr` is an offset into core memory (PIO sector buffers), not a guest-physical address. */
+export const SG_FLAG_CORE_MEMORY: u32 = 1;
+
+// ---- log levels
+export const LOG_ERROR: u32 = 0;
+export const LOG_WARN: u32 = 1;
+export const LOG_INFO: u32 = 2;
+export const LOG_DEBUG: u32 = 3;
+
+// ---- reset kinds
+/** PCI RST# / power on: everything back to power-on defaults. */
+export const RESET_POWER_ON: u32 = 0;
+
+/** Size of the buffer `config_ptr()` returns; a device config must fit in it. */
+export const CONFIG_MAX: u32 = 4096;

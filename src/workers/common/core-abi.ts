@@ -1,0 +1,85 @@
+// TypeScript mirror of assembly/common/abi.ts: the contract between a device worker and
+// its WASM core. test/unit/abi-mirror.test.ts checks that the constants agree.
+
+import type { CorePtr, Lba } from '../../shared-mem/types.js';
+
+/** Imports the worker supplies to a core, module "hvmio". */
+export interface CoreImports {
+  dma_read(gpa: bigint, len: number, dst: number): number;
+  dma_write(gpa: bigint, src: number, len: number): number;
+  set_irq(line: number, level: number): void;
+  block_submit(reqId: number, drive: number, op: number, lba: bigint, sgPtr: number, sgCount: number): void;
+  timer_arm(timerId: number, ns: bigint): void;
+  log(level: number, ptr: number, len: number): void;
+}
+
+/** Exports every core provides. */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  /** Scratch buffer of CONFIG_MAX bytes where the worker writes the device config. */
+  config_ptr(): number;
+  /** Applies the config written at config_ptr(); 0 = ok, otherwise a device-specific error. */
+  init(configLen: number): number;
+  reset(kind: number): void;
+  io_read(space: number, offset: bigint, size: number): bigint;
+  io_write(space: number, offset: bigint, size: number, value: bigint): void;
+  /** Device-specific configuration registers (0x40..0xff); the bridge owns 0x00..0x3f. */
+  pci_config_read(offset: number, size: number): number;
+  /** Every config write, after the bridge applied it (so the core sees COMMAND changes). */
+  pci_config_write(offset: number, size: number, value: number): void;
+  complete(reqId: number, status: number): void;
+  timer_fired(timerId: number): void;
+  /** Executes `unreachable`: fault injection for supervision tests, reachable only through
+   *  a worker started with fault injection enabled. */
+  debug_fault(): void;
+}
+
+export const DMA_OK = 0;
+export const DMA_FAULT = -1;
+
+export const SPACE_BAR0 = 0;
+export const SPACE_ROM = 6;
+export const SPACE_LEGACY_IO = 7;
+export const SPACE_LEGACY_MEM = 8;
+
+export const IRQ_PCI_INTA = 0x100;
+
+export const BLOCK_READ = 0;
+export const BLOCK_WRITE = 1;
+export const BLOCK_FLUSH = 2;
+export type BlockOp = typeof BLOCK_READ | typeof BLOCK_WRITE | typeof BLOCK_FLUSH;
+
+export const STATUS_OK = 0;
+export const STATUS_EIO = -5;
+export const STATUS_EFAULT = -14;
+export const STATUS_EINVAL = -22;
+export const STATUS_EROFS = -30;
+export const STATUS_ENODEV = -19;
+
+export const SG_ENTRY_SIZE = 16;
+export const SG_FLAG_CORE_MEMORY = 1;
+
+export const LOG_ERROR = 0;
+export const LOG_WARN = 1;
+export const LOG_INFO = 2;
+export const LOG_DEBUG = 3;
+
+export const RESET_POWER_ON = 0;
+export const CONFIG_MAX = 4096;
+
+/** One decoded scatter-gather entry. */
+export interface SgEntry {
+  addr: number;
+  len: number;
+  coreMemory: boolean;
+}
+
+/** A block request as a core submitted it. */
+export interface CoreBlockRequest {
+  reqId: number;
+  drive: number;
+  op: BlockOp;
+  lba: Lba;
+  sg: SgEntry[];
+  sgPtr: CorePtr;
+}
