@@ -24,6 +24,9 @@ namespace {
 // sends at most 8, so a sender exceeding 16 is misbehaving and gets MSG_CTRUNC (the kernel
 // closes the descriptors that do not fit).
 constexpr size_t kMaxFdsPerMessage = 16;
+// The kernel's own limit on descriptors in one SCM_RIGHTS message (SCM_MAX_FD). The sending
+// side allows that many, so tests can play a peer that sends too many.
+constexpr size_t kMaxFdsToSend = 253;
 // Upper bound on one read; protocol messages are at most 16 + 192 bytes.
 constexpr int64_t kMaxRecvBytes = 1 << 20;
 
@@ -95,7 +98,7 @@ Napi::Value RecvMsg(const Napi::CallbackInfo& info) {
   return RecvResult(env, data.data(), static_cast<size_t>(n), fds, (msg.msg_flags & MSG_CTRUNC) != 0, false);
 }
 
-// sendMsg(fd, bytes, fds?): writes all of `bytes` (fds, if any, ride on the first byte). It
+// sendMsg(fd, bytes, fds?): writes all of `bytes` (fds, at most 253, ride on the first byte). It
 // behaves like a blocking write even on a non-blocking socket (it waits for POLLOUT), so a
 // message is never left half-sent. MSG_NOSIGNAL: a vanished peer is an EPIPE error, not a
 // SIGPIPE that would kill the process.
@@ -107,7 +110,7 @@ Napi::Value SendMsg(const Napi::CallbackInfo& info) {
   }
   Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
   const std::vector<int> fds =
-      info.Length() > 2 && !info[2].IsUndefined() ? FdArrayArg(info, 2, "sendMsg: fds", kMaxFdsPerMessage)
+      info.Length() > 2 && !info[2].IsUndefined() ? FdArrayArg(info, 2, "sendMsg: fds", kMaxFdsToSend)
                                                   : std::vector<int>{};
   const uint8_t* data = bytes.Data();
   const size_t length = bytes.ElementLength();
@@ -116,7 +119,10 @@ Napi::Value SendMsg(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "sendMsg: descriptors need at least one byte to ride on");
   }
 
-  alignas(cmsghdr) unsigned char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
+  // Control buffer only when descriptors go out (RET, the hot path, has none); cmsghdr
+  // elements give it cmsghdr alignment.
+  std::vector<cmsghdr> control;
+  if (!fds.empty()) control.resize((CMSG_SPACE(fds.size() * sizeof(int)) + sizeof(cmsghdr) - 1) / sizeof(cmsghdr));
   size_t sent = 0;
   bool fdsPending = !fds.empty();
   while (sent < length) {
@@ -126,8 +132,8 @@ Napi::Value SendMsg(const Napi::CallbackInfo& info) {
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     if (fdsPending) {
-      std::memset(control, 0, sizeof control);
-      msg.msg_control = control;
+      std::memset(control.data(), 0, control.size() * sizeof(cmsghdr));
+      msg.msg_control = control.data();
       msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
       cmsghdr* c = CMSG_FIRSTHDR(&msg);
       c->cmsg_level = SOL_SOCKET;
