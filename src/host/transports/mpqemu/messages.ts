@@ -304,18 +304,28 @@ function encodeSyncSysmem(regions: readonly SysmemEntry[]): Buffer {
  */
 export function encodeMessage(message: MpqemuMessage): EncodedMessage {
   switch (message.kind) {
-    case 'sync-sysmem':
-      return { bytes: frame(Command.SYNC_SYSMEM, encodeSyncSysmem(message.regions)), fds: message.regions.map((r) => r.fd) };
+    case 'sync-sysmem': {
+      const payload = encodeSyncSysmem(message.regions);
+      return { bytes: frame(Command.SYNC_SYSMEM, payload), fds: message.regions.map((r) => r.fd) };
+    }
     case 'ret':
       return { bytes: encodeRet(message.value), fds: [] };
-    case 'pci-cfgwrite':
-      return { bytes: frame(Command.PCI_CFGWRITE, encodePciConfData(message.offset, message.width, message.value)), fds: [] };
-    case 'pci-cfgread':
-      return { bytes: frame(Command.PCI_CFGREAD, encodePciConfData(message.offset, message.width, 0)), fds: [] };
-    case 'bar-write':
-      return { bytes: frame(Command.BAR_WRITE, encodeBarAccess(message.space, message.addr, message.size, message.value)), fds: [] };
-    case 'bar-read':
-      return { bytes: frame(Command.BAR_READ, encodeBarAccess(message.space, message.addr, message.size, 0n)), fds: [] };
+    case 'pci-cfgwrite': {
+      const payload = encodePciConfData(message.offset, message.width, message.value);
+      return { bytes: frame(Command.PCI_CFGWRITE, payload), fds: [] };
+    }
+    case 'pci-cfgread': {
+      const payload = encodePciConfData(message.offset, message.width, 0);
+      return { bytes: frame(Command.PCI_CFGREAD, payload), fds: [] };
+    }
+    case 'bar-write': {
+      const payload = encodeBarAccess(message.space, message.addr, message.size, message.value);
+      return { bytes: frame(Command.BAR_WRITE, payload), fds: [] };
+    }
+    case 'bar-read': {
+      const payload = encodeBarAccess(message.space, message.addr, message.size, 0n);
+      return { bytes: frame(Command.BAR_READ, payload), fds: [] };
+    }
     case 'set-irqfd':
       return { bytes: frame(Command.SET_IRQFD, EMPTY), fds: [message.irqfd, message.resamplefd] };
     case 'device-reset':
