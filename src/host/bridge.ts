@@ -1,0 +1,142 @@
+// The host bridge: turns ioreqs from any transport into accesses of the owning device,
+// answers what belongs to the bus itself (the standard config header) and completes the
+// ioreq. An access nobody claims reads all-ones and a write to it is dropped, as on a PC
+// bus with nothing decoding the address (and as Xen does for unclaimed ranges).
+
+import { IOREQ_TYPE_COPY, IOREQ_TYPE_PCI_CONFIG, IOREQ_TYPE_PIO, type Ioreq } from '../shared-mem/ioreq.js';
+import type { AccessSize } from '../shared-mem/types.js';
+import { ALL_ONES, type DeviceAccess, type DeviceEndpoint } from './device-endpoint.js';
+import { CFG_COMMAND, STANDARD_HEADER_END } from './pci/config-space.js';
+import { PciBus, type PciFunction, type Route } from './pci/pci-bus.js';
+
+export interface BridgeStats {
+  ioreqs: number;
+  unclaimed: number;
+  posted: number;
+  malformed: number;
+}
+
+export class HostBridge {
+  readonly bus = new PciBus<DeviceEndpoint>();
+  readonly stats: BridgeStats = { ioreqs: 0, unclaimed: 0, posted: 0, malformed: 0 };
+  /** Device-specific config bytes (0x40..0xff) as last written, replayed into a restarted core. */
+  private readonly deviceConfigShadow = new Map<number, Map<number, number>>();
+
+  /** Serves one synchronous ioreq; resolves with the value for reads (0 for writes). */
+  async handle(req: Ioreq): Promise<bigint> {
+    this.stats.ioreqs++;
+    const size = req.size as AccessSize;
+    if (!isValidSize(req)) {
+      this.stats.malformed++;
+      return req.dir === 'read' ? ALL_ONES(Math.min(Math.max(req.size, 1), 8)) : 0n;
+    }
+    switch (req.type) {
+      case IOREQ_TYPE_PCI_CONFIG:
+        return this.config(req, size);
+      case IOREQ_TYPE_PIO:
+      case IOREQ_TYPE_COPY: {
+        const route = this.route(req, size);
+        if (!route) return this.unclaimed(req, size);
+        return route.fn.device.access(toAccess(req, route, size));
+      }
+      default:
+        this.stats.malformed++;
+        return req.dir === 'read' ? ALL_ONES(size) : 0n;
+    }
+  }
+
+  /** A posted write (Xen's buffered ring): routed like any write, not waited for. */
+  post(req: Ioreq): void {
+    this.stats.posted++;
+    const size = req.size as AccessSize;
+    if (!isValidSize(req) || req.dir !== 'write' || req.type === IOREQ_TYPE_PCI_CONFIG) {
+      this.stats.malformed++;
+      return;
+    }
+    const route = this.route(req, size);
+    if (!route) {
+      this.stats.unclaimed++;
+      return;
+    }
+    route.fn.device.post(toAccess(req, route, size));
+  }
+
+  /** Writes the shadowed device-specific config back into a freshly started core. */
+  replayDeviceConfig(fn: PciFunction<DeviceEndpoint>): void {
+    // The core learns COMMAND (bus-master enable) from config writes; a new core needs it again.
+    fn.device.post(configAccess('write', CFG_COMMAND, 2, BigInt(fn.config.command)));
+    const shadow = this.deviceConfigShadow.get(fn.bdf);
+    if (!shadow) return;
+    for (const [offset, value] of [...shadow.entries()].sort((a, b) => a[0] - b[0])) {
+      fn.device.post(configAccess('write', offset, 1, BigInt(value)));
+    }
+  }
+
+  private route(req: Ioreq, size: AccessSize): Route<DeviceEndpoint> | null {
+    const addr = Number(req.addr);
+    if (req.dataIsPtr && req.type === IOREQ_TYPE_COPY && req.count > 1) {
+      // A string copy touches [first, last] element: the whole span must be one device's window.
+      const span = (req.count - 1) * size;
+      const lo = req.df ? addr - span : addr;
+      const r = this.bus.routeMmio(lo, span + size);
+      if (!r) return null;
+      return { ...r, offset: r.offset + (addr - lo) };
+    }
+    return req.type === IOREQ_TYPE_PIO ? this.bus.routePio(addr, size) : this.bus.routeMmio(addr, size);
+  }
+
+  private async config(req: Ioreq, size: AccessSize): Promise<bigint> {
+    const bdf = Number((req.addr >> 32n) & 0xffffn);
+    const offset = Number(req.addr & 0xfffn);
+    const fn = this.bus.get(bdf);
+    if (!fn || offset + size > 256 || size > 4 || (offset & (size - 1)) !== 0) return this.unclaimed(req, size);
+    const sz = size as 1 | 2 | 4;
+    if (req.dir === 'read') {
+      if (offset < STANDARD_HEADER_END) return BigInt(fn.config.read(offset, sz));
+      return fn.device.access(configAccess('read', offset, sz, 0n));
+    }
+    const value = Number(req.data & 0xffffffffn);
+    if (offset < STANDARD_HEADER_END) {
+      const changed = fn.config.write(offset, sz, value);
+      if (changed.barsChanged || changed.commandChanged) this.bus.rebuildRouting();
+    } else {
+      let shadow = this.deviceConfigShadow.get(fn.bdf);
+      if (!shadow) this.deviceConfigShadow.set(fn.bdf, (shadow = new Map()));
+      for (let i = 0; i < sz; i++) shadow.set(offset + i, (value >>> (8 * i)) & 0xff);
+    }
+    // The core sees every write (COMMAND.BME gates its DMA); ordered with later accesses.
+    fn.device.post(configAccess('write', offset, sz, BigInt(value)));
+    return 0n;
+  }
+
+  private unclaimed(req: Ioreq, size: number): bigint {
+    this.stats.unclaimed++;
+    return req.dir === 'read' ? ALL_ONES(size) : 0n;
+  }
+}
+
+function isValidSize(req: Ioreq): boolean {
+  const s = req.size;
+  if (s !== 1 && s !== 2 && s !== 4 && s !== 8) return false;
+  if (req.type === IOREQ_TYPE_PIO && s === 8) return false;
+  return req.count >= 1 && req.count <= 0x10000;
+}
+
+function toAccess(req: Ioreq, route: Route<DeviceEndpoint>, size: AccessSize): DeviceAccess {
+  return {
+    kind: 'io',
+    space: route.space,
+    offset: route.offset,
+    size,
+    dir: req.dir,
+    data: req.data,
+    count: req.count,
+    dataIsPtr: req.dataIsPtr,
+    df: req.df,
+    deviceAddressSteps: req.type === IOREQ_TYPE_COPY,
+  };
+}
+
+function configAccess(dir: 'read' | 'write', offset: number, size: 1 | 2 | 4, data: bigint): DeviceAccess {
+  return { kind: 'config', space: 0, offset, size, dir, data, count: 1, dataIsPtr: false, df: false, deviceAddressSteps: false };
+}

@@ -1,0 +1,276 @@
+// The host side of one device worker, with its supervisor. It turns the bridge's accesses
+// into ring slots, relays the worker's interrupt lines, and restarts the worker when its
+// core traps or the thread dies. While the device is down it behaves like an absent PCI
+// function: reads return all-ones and writes are dropped (DESIGN.md "Supervision").
+
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { Remote } from 'comlink';
+import type { GuestRam } from '../shared-mem/guest-ram.js';
+import { IOREQ_TYPE_COPY, IOREQ_TYPE_PCI_CONFIG, IOREQ_TYPE_PIO, type Ioreq } from '../shared-mem/ioreq.js';
+import { IrqLines } from '../shared-mem/irq-lines.js';
+import { RequestRing, type WaitPolicy } from '../shared-mem/request-ring.js';
+import { releaseRemote, wrapPort } from '../workers/common/comlink-node.js';
+import { IRQ_PCI_INTA } from '../workers/common/core-abi.js';
+import type { BackendDriveSpec, DeviceControlApi, DeviceWorkerData, WorkerStats } from '../workers/common/device-worker.js';
+import { ALL_ONES, type DeviceAccess, type DeviceEndpoint } from './device-endpoint.js';
+import { coreWasm, workerEntry } from './worker-entry.js';
+
+export interface DeviceHostOptions {
+  id: string;
+  /** Core / worker folder name: "ide". */
+  device: string;
+  config: Uint8Array;
+  drives: (BackendDriveSpec | null)[];
+  ram: GuestRam;
+  policy: WaitPolicy;
+  faultInjection?: boolean;
+  /** Interrupt line of the device changed (ISA 0-15 or IRQ_PCI_INTA). */
+  onIrq(line: number, level: boolean): void;
+  /** Called after a restarted worker is serving again, to restore configuration. */
+  onRestart?(): void;
+  log?(line: string): void;
+}
+
+export interface DeviceStats extends WorkerStats {
+  restarts: number;
+  state: DeviceState;
+}
+
+export type DeviceState = 'starting' | 'up' | 'down' | 'stopped';
+
+const WATCHED_IRQ_LINES = [...Array.from({ length: 16 }, (_, i) => i), IRQ_PCI_INTA];
+/** More crashes than this within CRASH_WINDOW_MS and the device stays down (absent) for good. */
+const MAX_CRASHES_IN_WINDOW = 5;
+const CRASH_WINDOW_MS = 10_000;
+const RING_SLOTS = 64;
+
+interface Incarnation {
+  worker: Worker;
+  ring: RequestRing;
+  irq: IrqLines;
+  control: Remote<DeviceControlApi>;
+  /** Accesses waiting for this incarnation's answers; aborted together when it dies. */
+  abort: { aborted: boolean };
+  exited: Promise<void>;
+}
+
+export class DeviceHost implements DeviceEndpoint {
+  state: DeviceState = 'starting';
+  restarts = 0;
+  private current: Incarnation | null = null;
+  private readonly crashTimes: number[] = [];
+  private readonly irqLevels = new Map<number, boolean>();
+  private backlog: { req: Ioreq; posted: boolean }[] = [];
+  private pumping: Promise<void> | null = null;
+  private lastStats: WorkerStats | null = null;
+
+  constructor(private readonly opts: DeviceHostOptions) {}
+
+  async start(): Promise<void> {
+    this.current = await this.spawn();
+    this.state = 'up';
+  }
+
+  async access(a: DeviceAccess): Promise<bigint> {
+    const inc = this.current;
+    if (this.state !== 'up' || !inc) return a.dir === 'read' ? ALL_ONES(a.size) : 0n;
+    const req = toIoreq(a);
+    if (this.backlog.length > 0) await this.drainBacklog();
+    let slot = inc.ring.submit(req, false);
+    while (slot < 0) {
+      // Ring full of posted writes: the worker drains them in order; let it catch up.
+      if (inc.abort.aborted) return a.dir === 'read' ? ALL_ONES(a.size) : 0n;
+      await new Promise<void>((r) => setImmediate(r));
+      slot = inc.ring.submit(req, false);
+    }
+    const value = await inc.ring.awaitResponse(slot, this.opts.policy, inc.abort);
+    if (inc.abort.aborted) return a.dir === 'read' ? ALL_ONES(a.size) : 0n;
+    return value;
+  }
+
+  post(a: DeviceAccess): void {
+    const inc = this.current;
+    if (this.state !== 'up' || !inc) return;
+    const req = toIoreq(a);
+    if (this.backlog.length === 0 && inc.ring.submit(req, true) >= 0) return;
+    this.backlog.push({ req, posted: true });
+    void this.drainBacklog();
+  }
+
+  async stats(): Promise<DeviceStats> {
+    const inc = this.current;
+    let s = this.lastStats;
+    if (inc && this.state === 'up') {
+      const p = inc.control.stats();
+      inc.ring.kick(); // a worker blocked in Atomics.wait sees the control message only when kicked
+      s = await p;
+      this.lastStats = s;
+    }
+    const zero: WorkerStats = {
+      ioreqs: 0, postedWrites: 0, blockRequests: 0, backendCalls: 0, bytesRead: 0, bytesWritten: 0,
+      flushes: 0, fdatasyncs: 0, bounced: 0, dmaFaults: 0, logsDropped: 0,
+    };
+    return { ...(s ?? zero), restarts: this.restarts, state: this.state };
+  }
+
+  /** Test hook: the core executes `unreachable` at its next call (worker must allow it). */
+  async injectFault(): Promise<void> {
+    const inc = this.current;
+    if (!inc) throw new Error(`${this.opts.id} is not running`);
+    const p = inc.control.armFault();
+    inc.ring.kick();
+    await p;
+  }
+
+  /** Resolves once the device is serving again after a crash (or immediately if it is up). */
+  async whenUp(timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.state !== 'up') {
+      if (this.state === 'stopped' || Date.now() > until) throw new Error(`${this.opts.id} did not come back (${this.state})`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  async stop(): Promise<void> {
+    const inc = this.current;
+    this.state = 'stopped';
+    this.current = null;
+    if (!inc) return;
+    inc.abort.aborted = true;
+    inc.ring.wakeProducer();
+    try {
+      const p = inc.control.shutdown();
+      inc.ring.kick();
+      await Promise.race([p, new Promise((r) => setTimeout(r, 2000))]);
+    } catch {
+      // The worker may already be gone; terminate below either way.
+    }
+    releaseRemote(inc.control);
+    await inc.worker.terminate();
+    await inc.exited;
+  }
+
+  private async spawn(): Promise<Incarnation> {
+    const ring = RequestRing.create(RING_SLOTS);
+    const irq = IrqLines.create();
+    const { port1, port2 } = new MessageChannel();
+    const data: DeviceWorkerData = {
+      id: this.opts.id,
+      wasmPath: coreWasm(this.opts.device),
+      ringSab: ring.sab,
+      irqSab: irq.sab,
+      ram: this.opts.ram.toTransferable(),
+      config: this.opts.config,
+      drives: this.opts.drives,
+      policy: this.opts.policy,
+      faultInjection: this.opts.faultInjection ?? false,
+      controlPort: port2,
+    };
+    const worker = new Worker(workerEntry(this.opts.device), { workerData: data, transferList: [port2] });
+    const control = wrapPort<DeviceControlApi>(port1);
+    const abort = { aborted: false };
+    let fatal = '';
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: { type: string; message?: string }) => {
+        if (m.type === 'ready') resolve();
+        if (m.type === 'fatal') fatal = m.message ?? 'unknown failure';
+      });
+      worker.once('exit', (code) => reject(new Error(`${this.opts.id}: worker exited during start (${fatal || `code ${code}`})`)));
+      worker.once('error', (err) => reject(err));
+    });
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const inc: Incarnation = { worker, ring, irq, control, abort, exited };
+    await ready;
+    worker.on('error', (err) => {
+      fatal ||= err.message;
+    });
+    worker.once('exit', (code) => {
+      if (this.current === inc && this.state !== 'stopped') void this.onCrash(inc, fatal || `exit code ${code}`);
+    });
+    void this.watchIrqs(inc);
+    return inc;
+  }
+
+  private async onCrash(inc: Incarnation, reason: string): Promise<void> {
+    this.state = 'down';
+    this.current = null;
+    this.backlog = [];
+    inc.abort.aborted = true;
+    inc.ring.wakeProducer();
+    releaseRemote(inc.control);
+    for (const [line, level] of this.irqLevels) if (level) this.setIrq(line, false);
+    this.opts.log?.(`${this.opts.id}: device worker died (${reason}); restarting`);
+    const now = Date.now();
+    this.crashTimes.push(now);
+    while (this.crashTimes.length && this.crashTimes[0]! < now - CRASH_WINDOW_MS) this.crashTimes.shift();
+    if (this.crashTimes.length > MAX_CRASHES_IN_WINDOW) {
+      this.opts.log?.(`${this.opts.id}: ${this.crashTimes.length} crashes in ${CRASH_WINDOW_MS / 1000} s; leaving it absent`);
+      return;
+    }
+    try {
+      const next = await this.spawn();
+      if ((this.state as DeviceState) === 'stopped') {
+        await next.worker.terminate();
+        return;
+      }
+      this.current = next;
+      this.restarts++;
+      this.state = 'up';
+      this.opts.onRestart?.();
+    } catch (err) {
+      this.opts.log?.(`${this.opts.id}: restart failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async watchIrqs(inc: Incarnation): Promise<void> {
+    let seen = inc.irq.changeCount();
+    while (this.current === inc || this.state === 'starting') {
+      for (const line of WATCHED_IRQ_LINES) {
+        const level = inc.irq.level(line);
+        if ((this.irqLevels.get(line) ?? false) !== level) this.setIrq(line, level);
+      }
+      const next = await inc.irq.waitChangeAsync(seen, 500);
+      if (inc.abort.aborted) return;
+      seen = next;
+    }
+  }
+
+  private setIrq(line: number, level: boolean): void {
+    this.irqLevels.set(line, level);
+    if (line === IRQ_PCI_INTA) this.onIntx?.(level);
+    this.opts.onIrq(line, level);
+  }
+
+  onIntx?: (level: boolean) => void;
+
+  private drainBacklog(): Promise<void> {
+    this.pumping ??= (async () => {
+      while (this.backlog.length > 0) {
+        const inc = this.current;
+        if (!inc || this.state !== 'up') {
+          this.backlog = [];
+          break;
+        }
+        const head = this.backlog[0]!;
+        if (inc.ring.submit(head.req, head.posted) >= 0) this.backlog.shift();
+        else await new Promise<void>((r) => setImmediate(r));
+      }
+      this.pumping = null;
+    })();
+    return this.pumping;
+  }
+}
+
+function toIoreq(a: DeviceAccess): Ioreq {
+  return {
+    addr: BigInt(a.offset),
+    data: a.data,
+    count: a.count,
+    size: a.size,
+    space: a.space,
+    dataIsPtr: a.dataIsPtr,
+    dir: a.dir,
+    df: a.df,
+    type: a.kind === 'config' ? IOREQ_TYPE_PCI_CONFIG : a.deviceAddressSteps ? IOREQ_TYPE_COPY : IOREQ_TYPE_PIO,
+  };
+}

@@ -1,0 +1,396 @@
+// The device worker: one thread, one WASM core, its backends and its timers. It pops ioreqs
+// from the device's request ring, calls the core, and answers. Guest RAM is reached only
+// through the region table here, never from the core (DESIGN.md "The device ABI").
+
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import { BlockBackend, BlockError, type CacheMode } from '../../backends/block/block-backend.js';
+import { GuestRam, type GuestRamTransferable } from '../../shared-mem/guest-ram.js';
+import { IOREQ_TYPE_PCI_CONFIG, type Ioreq } from '../../shared-mem/ioreq.js';
+import { IrqLines } from '../../shared-mem/irq-lines.js';
+import { RequestRing, type WaitPolicy } from '../../shared-mem/request-ring.js';
+import { exposeOn } from './comlink-node.js';
+import {
+  BLOCK_FLUSH, BLOCK_READ, BLOCK_WRITE, CONFIG_MAX, DMA_FAULT, DMA_OK, LOG_ERROR, LOG_WARN,
+  RESET_POWER_ON, SG_ENTRY_SIZE, SG_FLAG_CORE_MEMORY, STATUS_EFAULT, STATUS_EIO, STATUS_ENODEV, STATUS_OK,
+  type CoreExports, type CoreImports,
+} from './core-abi.js';
+import { loadCore } from './core-loader.js';
+
+export interface BackendDriveSpec {
+  path: string;
+  cache: CacheMode;
+  readOnly: boolean;
+}
+
+export interface DeviceWorkerData {
+  /** Instance name for log lines, e.g. "ide0". */
+  id: string;
+  wasmPath: string;
+  ringSab: SharedArrayBuffer;
+  irqSab: SharedArrayBuffer;
+  ram: GuestRamTransferable;
+  /** Device config struct, copied to config_ptr() before init(). */
+  config: Uint8Array;
+  /** Block backends by drive number (as the core's block_submit names them). */
+  drives: (BackendDriveSpec | null)[];
+  policy: WaitPolicy;
+  faultInjection: boolean;
+  controlPort: MessagePort;
+}
+
+export interface WorkerStats {
+  ioreqs: number;
+  postedWrites: number;
+  blockRequests: number;
+  backendCalls: number;
+  bytesRead: number;
+  bytesWritten: number;
+  flushes: number;
+  fdatasyncs: number;
+  bounced: number;
+  dmaFaults: number;
+  logsDropped: number;
+}
+
+/** The control plane each worker exposes over comlink. */
+export interface DeviceControlApi {
+  stats(): WorkerStats;
+  armFault(): void;
+  replaceRam(ram: GuestRamTransferable): void;
+  shutdown(): Promise<void>;
+}
+
+const TWO_POW_53 = 2n ** 53n;
+/** Log lines a core may emit per second before they are dropped (a guest can make a core chatty). */
+const LOG_BUDGET_PER_SECOND = 50;
+/** Requests served back to back before the loop lets the event loop run (I/O completions, control). */
+const YIELD_EVERY = 64;
+/** Longest blocking wait before the loop visits its event loop anyway. */
+const MAX_BLOCKING_WAIT_MS = 100;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class DeviceWorker {
+  private core!: CoreExports;
+  private ram: GuestRam;
+  private readonly ring: RequestRing;
+  private readonly irq: IrqLines;
+  private readonly backends: (BlockBackend | null)[] = [];
+  private readonly completions: { reqId: number; status: number }[] = [];
+  private readonly timers = new Map<number, number>(); // id -> deadline (ms, performance.now())
+  private inFlight = 0;
+  private faultArmed = false;
+  private stopping = false;
+  private logWindowStart = 0;
+  private logsInWindow = 0;
+  private readonly textDecoder = new TextDecoder();
+  readonly stats: WorkerStats = {
+    ioreqs: 0, postedWrites: 0, blockRequests: 0, backendCalls: 0, bytesRead: 0, bytesWritten: 0,
+    flushes: 0, fdatasyncs: 0, bounced: 0, dmaFaults: 0, logsDropped: 0,
+  };
+
+  constructor(private readonly data: DeviceWorkerData) {
+    this.ring = RequestRing.attach(data.ringSab);
+    this.irq = IrqLines.attach(data.irqSab);
+    this.ram = GuestRam.fromTransferable(data.ram);
+  }
+
+  async start(): Promise<void> {
+    for (const d of this.data.drives) {
+      this.backends.push(d ? await BlockBackend.open({ path: d.path, cache: d.cache, readOnly: d.readOnly }) : null);
+    }
+    const loaded = await loadCore(this.data.wasmPath, this.imports());
+    this.core = loaded.exports;
+    if (this.data.config.length > CONFIG_MAX) throw new Error('device config larger than CONFIG_MAX');
+    new Uint8Array(this.core.memory.buffer, this.core.config_ptr(), this.data.config.length).set(this.data.config);
+    const rc = this.core.init(this.data.config.length);
+    if (rc !== 0) throw new Error(`${this.data.id}: core rejected its configuration (init returned ${rc})`);
+    this.core.reset(RESET_POWER_ON);
+    const api: DeviceControlApi = {
+      stats: () => this.collectStats(),
+      armFault: () => {
+        if (!this.data.faultInjection) throw new Error('fault injection is disabled for this worker');
+        this.faultArmed = true;
+      },
+      replaceRam: (t) => {
+        this.ram = GuestRam.fromTransferable(t);
+      },
+      shutdown: async () => {
+        this.stopping = true;
+        this.ring.kick();
+        for (const b of this.backends) await b?.close();
+      },
+    };
+    exposeOn(this.data.controlPort, api);
+  }
+
+  /** The serving loop. Blocks in Atomics.wait only when nothing asynchronous is pending;
+   *  otherwise waits with Atomics.waitAsync so disk completions can arrive. */
+  async run(): Promise<void> {
+    let served = 0;
+    while (!this.stopping) {
+      this.drainCompletions();
+      this.fireTimers();
+      const slot = this.ring.peek();
+      if (slot >= 0) {
+        this.serve(slot);
+        if (++served % YIELD_EVERY === 0) await yieldToEventLoop();
+        continue;
+      }
+      const timeout = this.msToNextTimer();
+      if (this.inFlight > 0 || this.completions.length > 0) {
+        await this.ring.waitForWorkAsync(this.data.policy, Math.min(timeout, MAX_BLOCKING_WAIT_MS));
+      } else {
+        const r = this.ring.waitForWork(this.data.policy, Math.min(timeout, MAX_BLOCKING_WAIT_MS));
+        if (r !== 'work') await yieldToEventLoop();
+      }
+    }
+  }
+
+  private collectStats(): WorkerStats {
+    let fdatasyncs = 0;
+    let bounced = 0;
+    for (const b of this.backends) {
+      if (!b) continue;
+      fdatasyncs += b.stats.fdatasyncs;
+      bounced += b.stats.bouncedSegments;
+    }
+    return { ...this.stats, fdatasyncs, bounced };
+  }
+
+  private call<T>(f: () => T): T {
+    if (this.faultArmed) {
+      this.faultArmed = false;
+      this.core.debug_fault();
+    }
+    return f();
+  }
+
+  private serve(slot: number): void {
+    const req = this.ring.read(slot);
+    const posted = this.ring.isPosted(slot);
+    this.stats.ioreqs++;
+    let value = 0n;
+    if (req.type === IOREQ_TYPE_PCI_CONFIG) {
+      const off = Number(req.addr & 0xffn);
+      if (req.dir === 'read') value = BigInt(this.call(() => this.core.pci_config_read(off, req.size)) >>> 0);
+      else this.call(() => this.core.pci_config_write(off, req.size, Number(req.data & 0xffffffffn)));
+    } else if (req.dataIsPtr) {
+      this.repString(req);
+    } else if (req.dir === 'read') {
+      value = this.call(() => this.core.io_read(req.space, req.addr, req.size));
+    } else {
+      const steps = req.count;
+      for (let i = 0; i < steps; i++) {
+        // `rep stos` to a device: same value, device address stepping for MMIO only.
+        const addr = req.type === 1 ? stepAddr(req.addr, i, req.size, req.df) : req.addr;
+        this.call(() => this.core.io_write(req.space, addr, req.size, req.data));
+      }
+    }
+    if (posted) {
+      this.stats.postedWrites++;
+      this.ring.finish(slot);
+    } else {
+      this.ring.respond(slot, value);
+    }
+  }
+
+  /** `rep ins/outs/movs` with a guest RAM pointer (Xen data_is_ptr, xen-ioreq.md 2.2). */
+  private repString(req: Ioreq): void {
+    const size = req.size;
+    const count = req.count;
+    const bytes = new Uint8Array(size * count);
+    const view = new DataView(bytes.buffer);
+    const ramBase = req.df ? Number(req.data) - (count - 1) * size : Number(req.data);
+    // Element i lives at data ± i*size; with df the lowest address holds the last element.
+    const slotOf = (i: number) => (req.df ? count - 1 - i : i) * size;
+    const mmio = req.type === 1;
+    if (req.dir === 'read') {
+      for (let i = 0; i < count; i++) {
+        const addr = mmio ? stepAddr(req.addr, i, size, req.df) : req.addr;
+        const v = this.call(() => this.core.io_read(req.space, addr, size));
+        writeLe(view, slotOf(i), size, v);
+      }
+      if (!this.ram.write(asGpa(ramBase), bytes)) this.stats.dmaFaults++;
+    } else {
+      if (!this.ram.read(asGpa(ramBase), bytes.length, bytes, 0)) {
+        this.stats.dmaFaults++;
+        return;
+      }
+      for (let i = 0; i < count; i++) {
+        const addr = mmio ? stepAddr(req.addr, i, size, req.df) : req.addr;
+        const v = readLe(view, slotOf(i), size);
+        this.call(() => this.core.io_write(req.space, addr, size, v));
+      }
+    }
+  }
+
+  private drainCompletions(): void {
+    while (this.completions.length > 0) {
+      const c = this.completions.shift()!;
+      this.call(() => this.core.complete(c.reqId, c.status));
+    }
+  }
+
+  private fireTimers(): void {
+    if (this.timers.size === 0) return;
+    const now = performance.now();
+    for (const [id, deadline] of [...this.timers]) {
+      if (deadline <= now) {
+        this.timers.delete(id);
+        this.call(() => this.core.timer_fired(id));
+      }
+    }
+  }
+
+  private msToNextTimer(): number {
+    let next = Infinity;
+    const now = performance.now();
+    for (const d of this.timers.values()) next = Math.min(next, d - now);
+    return Math.max(0, next);
+  }
+
+  private coreBytes(ptr: number, len: number): Uint8Array | null {
+    const buf = this.core.memory.buffer;
+    if (ptr < 0 || len < 0 || ptr + len > buf.byteLength) return null;
+    return new Uint8Array(buf, ptr, len);
+  }
+
+  private imports(): CoreImports {
+    return {
+      dma_read: (gpa, len, dst) => {
+        const target = this.coreBytes(dst, len);
+        if (!target || gpa < 0n || gpa >= TWO_POW_53) return this.dmaFault();
+        return this.ram.read(asGpa(Number(gpa)), len, target, 0) ? DMA_OK : this.dmaFault();
+      },
+      dma_write: (gpa, src, len) => {
+        const source = this.coreBytes(src, len);
+        if (!source || gpa < 0n || gpa >= TWO_POW_53) return this.dmaFault();
+        return this.ram.write(asGpa(Number(gpa)), source) ? DMA_OK : this.dmaFault();
+      },
+      set_irq: (line, level) => {
+        this.irq.set(line, level !== 0);
+      },
+      block_submit: (reqId, drive, op, lba, sgPtr, sgCount) => this.blockSubmit(reqId, drive, op, lba, sgPtr, sgCount),
+      timer_arm: (timerId, ns) => {
+        if (ns < 0n) this.timers.delete(timerId);
+        else this.timers.set(timerId, performance.now() + Number(ns) / 1e6);
+      },
+      log: (level, ptr, len) => this.coreLog(level, ptr, len),
+    };
+  }
+
+  private dmaFault(): number {
+    this.stats.dmaFaults++;
+    return DMA_FAULT;
+  }
+
+  private complete(reqId: number, status: number): void {
+    this.completions.push({ reqId, status });
+  }
+
+  private blockSubmit(reqId: number, drive: number, op: number, lba: bigint, sgPtr: number, sgCount: number): void {
+    this.stats.blockRequests++;
+    const backend = this.backends[drive] ?? null;
+    if (!backend) return this.complete(reqId, STATUS_ENODEV);
+    if (op === BLOCK_FLUSH) return this.startIo(reqId, () => backend.flush(), 0, op);
+    if (op !== BLOCK_READ && op !== BLOCK_WRITE) return this.complete(reqId, STATUS_EIO);
+    const sgBytes = this.coreBytes(sgPtr, sgCount * SG_ENTRY_SIZE);
+    if (!sgBytes || sgCount === 0 || lba < 0n || lba >= TWO_POW_53 / 512n) return this.complete(reqId, STATUS_EIO);
+    const dv = new DataView(sgBytes.buffer, sgBytes.byteOffset, sgBytes.byteLength);
+    const segments: Uint8Array[] = [];
+    let total = 0;
+    for (let i = 0; i < sgCount; i++) {
+      const addr = dv.getBigUint64(i * SG_ENTRY_SIZE, true);
+      const len = dv.getUint32(i * SG_ENTRY_SIZE + 8, true);
+      const flags = dv.getUint32(i * SG_ENTRY_SIZE + 12, true);
+      if (len === 0) continue;
+      if (flags & SG_FLAG_CORE_MEMORY) {
+        const v = addr < TWO_POW_53 ? this.coreBytes(Number(addr), len) : null;
+        if (!v) return this.complete(reqId, STATUS_EFAULT);
+        segments.push(v);
+      } else {
+        const views = addr < TWO_POW_53 ? this.ram.views(asGpa(Number(addr)), len) : null;
+        if (!views) {
+          this.stats.dmaFaults++;
+          return this.complete(reqId, STATUS_EFAULT);
+        }
+        segments.push(...views);
+      }
+      total += len;
+    }
+    const offset = Number(lba) * 512;
+    if (op === BLOCK_READ) this.startIo(reqId, () => backend.read(offset, segments), total, op);
+    else this.startIo(reqId, () => backend.write(offset, segments), total, op);
+  }
+
+  private startIo(reqId: number, io: () => Promise<void>, bytes: number, op: number): void {
+    this.inFlight++;
+    this.stats.backendCalls++;
+    io().then(
+      () => {
+        if (op === BLOCK_READ) this.stats.bytesRead += bytes;
+        else if (op === BLOCK_WRITE) this.stats.bytesWritten += bytes;
+        else this.stats.flushes++;
+        return STATUS_OK;
+      },
+      (err: unknown) => (err instanceof BlockError ? err.errno : STATUS_EIO),
+    ).then((status) => {
+      this.inFlight--;
+      this.complete(reqId, status);
+      this.ring.kick();
+    });
+  }
+
+  private coreLog(level: number, ptr: number, len: number): void {
+    const now = performance.now();
+    if (now - this.logWindowStart > 1000) {
+      this.logWindowStart = now;
+      this.logsInWindow = 0;
+    }
+    if (++this.logsInWindow > LOG_BUDGET_PER_SECOND) {
+      this.stats.logsDropped++;
+      return;
+    }
+    const bytes = this.coreBytes(ptr, Math.min(len, 1024));
+    if (!bytes) return;
+    const text = this.textDecoder.decode(bytes.slice());
+    const tag = level === LOG_ERROR ? 'error' : level === LOG_WARN ? 'warn' : 'info';
+    if (level <= LOG_WARN || process.env.HVMIO_DEBUG) console.error(`[${this.data.id}] ${tag}: ${text}`);
+  }
+}
+
+function stepAddr(base: bigint, i: number, size: number, df: boolean): bigint {
+  const delta = BigInt(i * size);
+  return BigInt.asUintN(64, df ? base - delta : base + delta);
+}
+
+function writeLe(view: DataView, off: number, size: number, v: bigint): void {
+  if (size === 1) view.setUint8(off, Number(v & 0xffn));
+  else if (size === 2) view.setUint16(off, Number(v & 0xffffn), true);
+  else if (size === 4) view.setUint32(off, Number(v & 0xffffffffn), true);
+  else view.setBigUint64(off, BigInt.asUintN(64, v), true);
+}
+
+function readLe(view: DataView, off: number, size: number): bigint {
+  if (size === 1) return BigInt(view.getUint8(off));
+  if (size === 2) return BigInt(view.getUint16(off, true));
+  if (size === 4) return BigInt(view.getUint32(off, true));
+  return view.getBigUint64(off, true);
+}
+
+const asGpa = (n: number) => n as import('../../shared-mem/types.js').GuestPhysAddr;
+
+/** Entry used by every device's worker.ts. A core trap or backend failure ends the thread
+ *  with a message the supervisor logs; the supervisor then restarts the device. */
+export async function runDeviceWorker(data: DeviceWorkerData): Promise<void> {
+  const worker = new DeviceWorker(data);
+  try {
+    await worker.start();
+    parentPort?.postMessage({ type: 'ready' });
+    await worker.run();
+  } catch (err) {
+    parentPort?.postMessage({ type: 'fatal', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    process.exit(70);
+  }
+}
