@@ -160,6 +160,7 @@ describe('buffered ioreq page', () => {
     const ring = BufferedRing.create();
     const count = 60_000;
     const worker = startWorker('shared-mem-buffered-producer', { sab: ring.buffer, count });
+    const gone = exited(worker); // listen now: the worker ends right after its last message
     let finished = false;
     let failure: unknown = null;
     const done = nextMessage(worker, (m): m is { done: true; fullRetries: number } => (m as { done?: boolean }).done === true, 30_000);
@@ -179,7 +180,7 @@ describe('buffered ioreq page', () => {
       await new Promise((r) => setImmediate(r));
     }
     if (failure !== null) throw failure;
-    await exited(worker);
+    await gone;
     expect(errors).toEqual([]);
     expect(expected).toBe(count);
     expect(ring.corruptSlots).toBe(0);
