@@ -43,7 +43,7 @@ describe.each(['legacy', 'native'] as const)('two channels at once (%s mode)', (
     const ram = sys.machine.bus.ram;
     const mark = ram.mark();
     try {
-      const sectors = 4096;
+      const sectors = transfer === 'pio' ? 512 : 4096; // single-sector PIO: one interrupt per sector
       const jobs = disks.map((d, i) => {
         const lba = 100 + i * 7;
         const seed = 100 + i;
