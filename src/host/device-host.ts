@@ -8,7 +8,7 @@ import type { Remote } from 'comlink';
 import type { GuestRam } from '../shared-mem/guest-ram.js';
 import { IOREQ_TYPE_COPY, IOREQ_TYPE_PCI_CONFIG, IOREQ_TYPE_PIO, type Ioreq } from '../shared-mem/ioreq.js';
 import { IrqLines } from '../shared-mem/irq-lines.js';
-import { RequestRing, type WaitPolicy } from '../shared-mem/request-ring.js';
+import { RequestRing, RingAbortedError, type WaitPolicy } from '../shared-mem/request-ring.js';
 import { releaseRemote, wrapPort } from '../workers/common/comlink-node.js';
 import { IRQ_PCI_INTA } from '../workers/common/core-abi.js';
 import type { BackendDriveSpec, DeviceControlApi, DeviceWorkerData, WorkerStats } from '../workers/common/device-worker.js';
@@ -83,9 +83,13 @@ export class DeviceHost implements DeviceEndpoint {
       await new Promise<void>((r) => setImmediate(r));
       slot = inc.ring.submit(req, false);
     }
-    const value = await inc.ring.awaitResponse(slot, this.opts.policy, inc.abort);
-    if (inc.abort.aborted) return a.dir === 'read' ? ALL_ONES(a.size) : 0n;
-    return value;
+    try {
+      return await inc.ring.awaitResponse(slot, this.opts.policy, inc.abort);
+    } catch (err) {
+      // The worker died with this access outstanding: answer as an absent device would.
+      if (err instanceof RingAbortedError) return a.dir === 'read' ? ALL_ONES(a.size) : 0n;
+      throw err;
+    }
   }
 
   post(a: DeviceAccess): void {

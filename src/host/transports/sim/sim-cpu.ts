@@ -110,10 +110,9 @@ export class SimCpus implements GuestBus {
       storeState(this.page, off, IOREQ_READY);
       await this.server.serve(vcpu); // the event-channel notification; the vCPU sleeps until answered
       if (loadState(this.page, off) !== IORESP_READY) throw new Error(`vCPU ${vcpu}: device model left state ${loadState(this.page, off)}`);
-      const data = this.page.getBigUint64(off + 8, true);
-      storeState(this.page, off, STATE_NONE); // Xen, not the DM, returns the slot to NONE
-      return data;
+      return this.page.getBigUint64(off + 8, true);
     } finally {
+      storeState(this.page, off, STATE_NONE); // Xen, not the DM, returns the slot to NONE
       this.releaseVcpu(vcpu);
     }
   }
