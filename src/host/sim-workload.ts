@@ -24,6 +24,11 @@ export interface IdeWorkloadOptions {
   /** Drive position (channel * 2 + unit); default: the first ATA disk found. */
   drive?: number;
   startLba?: number;
+  /**
+   * Bytes per physically contiguous piece of the guest buffer, in shuffled order (default
+   * 4096: scattered pages, one PRD entry each, as a kernel's page cache hands them over).
+   */
+  segmentBytes?: number;
   /** Pattern seed; the same seed writes the same bytes. */
   seed?: number;
   /** Status-register reads timed for the round-trip percentiles (default 4000). */
@@ -98,7 +103,7 @@ export async function runIdeWorkload(machine: SimMachine, opts: IdeWorkloadOptio
   const ram = bus.ram;
   const mark = ram.mark();
   try {
-    const buffer = GuestBuffer.scattered(ram, opts.chunkBytes);
+    const buffer = GuestBuffer.scattered(ram, opts.chunkBytes, { pageBytes: opts.segmentBytes ?? 4096 });
     const step = Math.max(1, Math.ceil(sectors / chunkSectors / PROGRESS_STEPS));
     let chunkIndex = 0;
     for (let done = 0; done < sectors; done += chunkSectors, chunkIndex++) {
