@@ -5,13 +5,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_FLUSH, BLOCK_READ, BLOCK_WRITE, STATUS_EIO, STATUS_OK } from '../../src/workers/common/core-abi.js';
-import { MemoryImage, SparseImage } from '../helpers/core-harness.js';
+import { MemoryImage, SparseImage, type BlockImage } from '../helpers/core-harness.js';
 import { ATA, CTL, ERR, IdeRig, REG, ST, disk, identifyString } from './ide-driver.js';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
 async function diskRig(sectors = 1000, extra: Parameters<typeof disk>[1] = {}) {
-  const image = MemoryImage.patterned(sectors);
+  // Large disks would take long to fill with a pattern; their sectors read as their LBA.
+  const image: BlockImage = sectors > 10_000 ? new SparseImage(sectors) : MemoryImage.patterned(sectors);
   const rig = await IdeRig.create({ drives: [disk(sectors, extra), null, null, null], images: { 0: image } });
   return { rig, image };
 }

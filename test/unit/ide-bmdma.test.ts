@@ -12,14 +12,15 @@ import {
   STATUS_EIO,
   STATUS_OK,
 } from '../../src/workers/common/core-abi.js';
-import { MemoryImage } from '../helpers/core-harness.js';
+import { MemoryImage, SparseImage } from '../helpers/core-harness.js';
 import { ATA, BM, CTL, ERR, IdeRig, ST, disk } from './ide-driver.js';
 
 const TABLE = 0x1000;
 
 async function dmaRig(opts: { sectors?: number; mode?: 'legacy' | 'native'; dmaReads?: { count: number } } = {}) {
   const sectors = opts.sectors ?? 4096;
-  const image = MemoryImage.patterned(sectors);
+  // A large disk would take long to fill with a pattern; its sectors read as their LBA.
+  const image = sectors > 10_000 ? new SparseImage(sectors) : MemoryImage.patterned(sectors);
   const counter = opts.dmaReads;
   const rig = await IdeRig.create({
     mode: opts.mode,
