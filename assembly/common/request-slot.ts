@@ -26,6 +26,11 @@ export class RequestSlot {
     return this.inFlight != 0;
   }
 
+  /** The id of the request in flight, 0 if none. */
+  get inFlightId(): u32 {
+    return this.inFlight;
+  }
+
   /** Issues the id for a new request; any earlier one becomes stale. */
   issue(): u32 {
     let next = (this.generation + 1) & GENERATION_MASK;

@@ -11,7 +11,7 @@ import {
   ATA_DRQ, ATA_DSC, ATA_ERR, ATA_ERR_ABRT, CD_BLOCK_SIZE, SECTORS_PER_CD_BLOCK,
 } from './ata-defs';
 import { BM_ST_ACTIVE, BM_ST_ERROR } from './bus-master';
-import { CHANNEL_BUFFER_CD_BLOCKS, Channel } from './channel';
+import { CHANNEL_BUFFER_CD_BLOCKS, Channel, deviceMask } from './channel';
 import {
   STEP_ATAPI_CDB, STEP_ATAPI_DMA_IO, STEP_ATAPI_DMA_READY, STEP_ATAPI_DRQ, STEP_ATAPI_FETCH, STEP_IDLE,
 } from './channel-steps';
@@ -225,9 +225,9 @@ function atapiCheckCondition(ch: Channel, drive: Drive): void {
 }
 
 /** DEVICE RESET (8.10): abandons whatever the device was doing, even mid-transfer, and
- *  leaves the signature with BSY and DRDY clear. No interrupt. */
+ *  leaves the signature with BSY and DRDY clear (once an abandoned request has come back,
+ *  see Channel.completeReset). No interrupt. */
 export function atapiDeviceReset(ch: Channel, drive: Drive): void {
   ch.abandonCommand();
-  drive.resetOutputs();
-  ch.updateIrq();
+  ch.completeReset(deviceMask(drive));
 }

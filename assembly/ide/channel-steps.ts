@@ -7,6 +7,10 @@
 export const STEP_IDLE: u32 = 0;
 /** SRST is asserted: both devices are held in reset. */
 export const STEP_SOFT_RESET: u32 = 1;
+/** A reset has finished from the guest's point of view, but a request abandoned by it is
+ *  still out at the backend and may yet touch the channel buffer and SG list: the devices
+ *  stay BSY until it completes (as a drive stays busy until its reset is done). */
+export const STEP_QUIESCE: u32 = 3;
 /** A single device-to-host block that ends the command once read (IDENTIFY). */
 export const STEP_PIO_IN_LAST: u32 = 2;
 

@@ -17,12 +17,22 @@ import { BM_START_SET, BM_ST_INTERRUPT, BusMasterRegs } from './bus-master';
 import {
   STEP_ATAPI_CDB, STEP_ATAPI_DMA_IO, STEP_ATAPI_DMA_READY, STEP_ATAPI_DRQ, STEP_ATAPI_FETCH,
   STEP_ATA_DMA_IO, STEP_ATA_DMA_READY, STEP_ATA_FLUSH_IO, STEP_ATA_READ_DRQ, STEP_ATA_READ_FETCH,
-  STEP_ATA_WRITE_DRQ, STEP_ATA_WRITE_STORE, STEP_IDLE, STEP_PIO_IN_LAST, STEP_SOFT_RESET,
+  STEP_ATA_WRITE_DRQ, STEP_ATA_WRITE_STORE, STEP_IDLE, STEP_PIO_IN_LAST, STEP_QUIESCE, STEP_SOFT_RESET,
 } from './channel-steps';
 import { DataWindow } from './data-window';
 import { Drive } from './drive';
 import { IrqRouter } from './irq-router';
 import { MAX_PRD_ENTRIES, PrdWalk } from './prd-table';
+
+/** Device masks for resets: bit 0 device 0, bit 1 device 1. */
+const DEVICE_0: u32 = 1;
+const DEVICE_1: u32 = 2;
+const BOTH_DEVICES: u32 = DEVICE_0 | DEVICE_1;
+
+/** The reset mask of one device. */
+export function deviceMask(drive: Drive): u32 {
+  return drive.unit == 0 ? DEVICE_0 : DEVICE_1;
+}
 
 /** The channel's sector buffer: PIO blocks (up to 16 sectors), ATAPI replies and up to
  *  CHANNEL_BUFFER_CD_BLOCKS CD blocks of a PIO READ. */
@@ -49,6 +59,11 @@ export class Channel {
   busMasterEnabled: bool = false;
   /** Level this channel's INTRQ currently has. */
   private intrq: bool = false;
+  /** A request a reset abandoned that the backend has not completed yet (0: none). Until it
+   *  does, it may still write the buffer or read the SG list, so nothing may reuse them. */
+  private orphanReqId: u32 = 0;
+  /** Devices whose reset finishes once the orphan has completed. */
+  private pendingResetDevices: u32 = 0;
 
   // ---- the command in progress
   step: u32 = STEP_IDLE;
@@ -222,8 +237,14 @@ export class Channel {
     if (enabled) this.tryStartDma();
   }
 
-  /** A block request finished. Stale ids (abandoned by a reset) are ignored. */
+  /** A block request finished. Stale ids (abandoned by a reset) change nothing, except that
+   *  the last abandoned one lets a reset waiting for it finish. */
   complete(reqId: u32, status: i32): void {
+    if (reqId != 0 && reqId == this.orphanReqId) {
+      this.orphanReqId = 0;
+      if (this.step == STEP_QUIESCE) this.finishReset();
+      return;
+    }
     if (!this.slot.accept(reqId)) return;
     switch (this.step) {
       case STEP_ATA_READ_FETCH: ataReadFetched(this, status); break;
@@ -242,10 +263,9 @@ export class Channel {
     this.control = 0;
     this.selectedUnit = 0;
     this.bm.reset();
-    this.drive0.powerOnReset();
-    this.drive1.powerOnReset();
-    this.active = this.drive0;
-    this.updateIrq();
+    this.drive0.powerOnDefaults();
+    this.drive1.powerOnDefaults();
+    this.completeReset(BOTH_DEVICES);
   }
 
   // =====================================================================================
@@ -314,11 +334,31 @@ export class Channel {
     else if (this.step == STEP_ATAPI_DMA_READY) atapiDmaStart(this);
   }
 
-  /** Forgets the command in progress; a request in flight completes into the void. */
+  /** Forgets the command in progress. A request in flight becomes the orphan: its
+   *  completion will change nothing but is waited for before a reset finishes (it cannot
+   *  be recalled from the backend). A new request is never issued while one is orphaned,
+   *  because only a reset orphans and resets end in STEP_QUIESCE until it completes. */
   abandonCommand(): void {
+    const inFlight = this.slot.inFlightId;
+    if (inFlight != 0) this.orphanReqId = inFlight;
     this.slot.abandon();
     this.window.close();
     this.step = STEP_IDLE;
+  }
+
+  /** Finishes the reset of `devices` (signature, diagnostic code, status), at once or,
+   *  while an abandoned request is still out, when it completes; the devices read BSY
+   *  meanwhile. */
+  completeReset(devices: u32): void {
+    this.pendingResetDevices |= devices;
+    if (this.orphanReqId == 0) {
+      this.finishReset();
+      return;
+    }
+    this.step = STEP_QUIESCE;
+    if ((devices & DEVICE_0) != 0) this.holdBusy(this.drive0);
+    if ((devices & DEVICE_1) != 0) this.holdBusy(this.drive1);
+    this.updateIrq();
   }
 
   updateIrq(): void {
@@ -358,21 +398,30 @@ export class Channel {
   private assertSoftReset(): void {
     this.abandonCommand();
     this.step = STEP_SOFT_RESET;
-    this.softResetDevice(this.drive0);
-    this.softResetDevice(this.drive1);
+    this.holdBusy(this.drive0);
+    this.holdBusy(this.drive1);
   }
 
-  private softResetDevice(drive: Drive): void {
+  private holdBusy(drive: Drive): void {
     drive.intrqPending = false;
     drive.tf.status = drive.present ? ATA_BSY : 0;
   }
 
   /** SRST cleared: devices finish their reset with signatures and device 0 selected. */
   private releaseSoftReset(): void {
+    this.completeReset(BOTH_DEVICES);
+  }
+
+  private finishReset(): void {
+    const devices = this.pendingResetDevices;
+    this.pendingResetDevices = 0;
     this.step = STEP_IDLE;
-    this.selectedUnit = 0;
-    this.drive0.resetOutputs();
-    this.drive1.resetOutputs();
-    this.active = this.drive0;
+    if ((devices & DEVICE_0) != 0) this.drive0.resetOutputs();
+    if ((devices & DEVICE_1) != 0) this.drive1.resetOutputs();
+    if (devices == BOTH_DEVICES) {
+      this.selectedUnit = 0;
+      this.active = this.drive0;
+    }
+    this.updateIrq();
   }
 }

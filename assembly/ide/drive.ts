@@ -94,8 +94,9 @@ export class Drive {
     return (cylinder * heads + head) * spt + sector - 1;
   }
 
-  /** Power-on / PCI reset: settings back to their defaults, then the reset outputs. */
-  powerOnReset(): void {
+  /** Power-on / PCI reset: settings back to their defaults (the channel then applies the
+   *  reset outputs, resetOutputs()). */
+  powerOnDefaults(): void {
     this.multipleCount = MAX_MULTIPLE_SECTORS;
     this.mwdmaMode = MWDMA_NONE;
     this.pioMode = 0;
@@ -111,7 +112,6 @@ export class Drive {
     // UNIT ATTENTION "medium may have changed" and a NewMedia event.
     this.unitAttention = this.isAtapi;
     this.mediaEventPending = this.isAtapi;
-    this.resetOutputs();
   }
 
   /** Task file after a reset (SRST, DEVICE RESET, power-on; ATA/ATAPI-6 9.12): signature in

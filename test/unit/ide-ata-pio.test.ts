@@ -101,6 +101,20 @@ describe('READ/WRITE SECTORS', () => {
     expect(rig.irq(0)).toBe(false);
   });
 
+  it('works with completions delivered asynchronously (harness microtask mode)', async () => {
+    const image = MemoryImage.patterned(100);
+    const rig = await IdeRig.create({ drives: [disk(100), null, null, null], images: { 0: image }, completion: 'microtask' });
+    rig.issue(0, 0, ATA.READ_SECTORS, { lba: 4, count: 2 });
+    expect(rig.altStatus(0) & ST.BSY).toBe(ST.BSY); // never completed from inside block_submit
+    await rig.h.settle();
+    expect(rig.status(0)).toBe(ST.DRDY | ST.DSC | ST.DRQ);
+    const first = rig.readData(0, 512);
+    await rig.h.settle();
+    const second = rig.readData(0, 512);
+    expect([...first, ...second]).toEqual([...image.read(4, 1024)]);
+    expect(rig.status(0)).toBe(ST.DRDY | ST.DSC);
+  });
+
   it('32-bit data port accesses move two words each', async () => {
     const { rig, image } = await diskRig();
     rig.issue(0, 0, ATA.READ_SECTORS, { lba: 7, count: 1 });
@@ -359,6 +373,40 @@ describe('cache, features, power', () => {
   });
 });
 
+describe('requests abandoned by a reset', () => {
+  it('an abandoned PIO read cannot land in a later command\'s buffer', async () => {
+    const { rig } = await diskRig();
+    rig.issue(0, 0, ATA.READ_SECTORS, { lba: 1, count: 1 });
+    const old = rig.h.pending[0]!;
+    rig.control(0, CTL.SRST);
+    rig.control(0, 0);
+    rig.outb(0, REG.COMMAND, ATA.IDENTIFY); // ignored: still busy
+    expect(rig.altStatus(0)).toBe(ST.BSY);
+    rig.h.complete(old, rig.h.serve(old)); // the backend writes the old sector into the buffer
+    expect(rig.status(0)).toBe(ST.DRDY | ST.DSC);
+    expect([rig.inb(0, REG.LBA_MID), rig.inb(0, REG.LBA_HIGH)]).toEqual([0, 0]);
+    const id = rig.identify(0, 0);
+    expect(id[0]).toBe(0x0040);
+    const bytes = new Uint8Array(id.buffer, id.byteOffset, 512);
+    expect(bytes.reduce((s, b) => (s + b) & 0xff, 0)).toBe(0);
+  });
+
+  it('an abandoned PIO write stores exactly what the guest wrote', async () => {
+    const { rig, image } = await diskRig();
+    const payload = new Uint8Array(512).fill(0x5a);
+    rig.issue(0, 0, ATA.WRITE_SECTORS, { lba: 9, count: 1 });
+    rig.writeData(0, payload);
+    const old = rig.h.pending[0]!;
+    rig.control(0, CTL.SRST);
+    rig.control(0, 0);
+    rig.issue(0, 0, ATA.IDENTIFY); // would refill the buffer if it were accepted
+    expect(rig.altStatus(0)).toBe(ST.BSY);
+    rig.h.complete(old, rig.h.serve(old));
+    expect(image.read(9, 512)).toEqual(payload);
+    expect(rig.status(0)).toBe(ST.DRDY | ST.DSC);
+  });
+});
+
 describe('backend results', () => {
   it('a read that fails with EIO ends with UNC; the data phase never starts', async () => {
     const { rig } = await diskRig();
@@ -371,12 +419,14 @@ describe('backend results', () => {
     expect(rig.h.submitted).toHaveLength(1);
   });
 
-  it('a completion arriving after SRST is stale and changes nothing', async () => {
+  it('a completion arriving after SRST delivers nothing; the reset finishes when it comes back', async () => {
     const { rig } = await diskRig();
     rig.issue(0, 0, ATA.READ_SECTORS, { lba: 1, count: 1 });
     const old = rig.h.pending[0]!;
     rig.control(0, CTL.SRST);
     rig.control(0, 0);
+    // The abandoned read may still write the core's buffer: the device stays busy.
+    expect(rig.altStatus(0)).toBe(ST.BSY);
     const irqsBefore = rig.h.irqChanges.length;
     rig.h.complete(old, rig.h.serve(old));
     expect(rig.h.irqChanges.length).toBe(irqsBefore);
@@ -397,6 +447,7 @@ describe('backend results', () => {
     const old = rig.h.pending[0]!;
     rig.core.reset(0);
     for (const bogus of [0, 1, 0xffffffff, old.reqId + 256, old.reqId ^ 1]) rig.core.complete(bogus >>> 0, 0);
+    expect(rig.altStatus(0)).toBe(ST.BSY);
     rig.h.complete(old, STATUS_OK);
     expect(rig.irq(0)).toBe(false);
     expect(rig.altStatus(0)).toBe(ST.DRDY | ST.DSC);

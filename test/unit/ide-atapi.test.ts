@@ -148,6 +148,7 @@ describe('PACKET protocol', () => {
     rig.packet(0, 1, read10(5, 1));
     const req = rig.h.pending[0]!;
     rig.outb(0, REG.COMMAND, ATA.DEVICE_RESET);
+    expect(rig.altStatus(0)).toBe(ST.BSY);
     rig.h.complete(req, rig.h.serve(req));
     expect(rig.irq(0)).toBe(false);
     expect(rig.altStatus(0)).toBe(0);

@@ -274,6 +274,7 @@ describe('DMA and resets', () => {
     rig.control(0, CTL.SRST);
     rig.control(0, 0);
     rig.bmWrite(0, BM.STATUS, BM.INTR | BM.ERROR);
+    expect(rig.altStatus(0)).toBe(ST.BSY); // until the abandoned request is back
     rig.h.complete(req, STATUS_OK);
     expect(rig.irq(0)).toBe(false);
     expect(rig.bmRead(0, BM.STATUS) & (BM.ACTIVE | BM.INTR | BM.ERROR)).toBe(0);
