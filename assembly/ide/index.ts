@@ -2,7 +2,7 @@
 // (contract: src/workers/common/core-abi.ts). All state is created here at start-up;
 // nothing allocates afterwards.
 
-import { CONFIG_MAX, LOG_ERROR } from '../common/abi';
+import { LOG_ERROR } from '../common/abi';
 import { logHex } from '../common/core-log';
 import { INIT_OK, IdeConfig, configBuffer, parseConfig } from './config';
 import { Controller } from './controller';
@@ -10,7 +10,7 @@ import { Controller } from './controller';
 const controller = new Controller();
 const parsed = new IdeConfig();
 
-/** Where the worker writes the config struct (CONFIG_MAX bytes). */
+/** Where the worker writes the config struct (a CONFIG_MAX-byte buffer). */
 export function config_ptr(): usize {
   return configBuffer;
 }
@@ -19,7 +19,7 @@ export function config_ptr(): usize {
  *  INIT_BAD_SIZE (1), INIT_BAD_MAGIC (2), INIT_BAD_MODE (3), INIT_BAD_DRIVE_COUNT (4),
  *  INIT_BAD_DRIVE (5); a refused config leaves the device as it was. */
 export function init(config_len: u32): i32 {
-  const result = parseConfig(config_len < CONFIG_MAX ? config_len : CONFIG_MAX + 1, parsed);
+  const result = parseConfig(config_len, parsed);
   if (result != INIT_OK) {
     logHex(LOG_ERROR, "ide: config refused, code", <u64>result);
     return result;

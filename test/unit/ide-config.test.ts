@@ -64,6 +64,9 @@ describe('init', () => {
     new DataView(huge.buffer).setBigUint64(16 + 8, 2n ** 60n, true);
     expect(h.init(huge)).toBe(IdeInitResult.badDrive);
     expect(h.core.init(0xffffffff)).toBe(IdeInitResult.badSize);
+    const padded = new Uint8Array(4096);
+    padded.set(good());
+    expect(h.init(padded)).toBe(IdeInitResult.ok); // trailing bytes up to CONFIG_MAX are allowed
     expect(h.logs.some((l) => l.level === 0 && l.text.includes('config refused'))).toBe(true);
   });
 
