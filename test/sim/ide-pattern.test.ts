@@ -7,7 +7,7 @@ import type { AtaTransfer } from '../../src/host/transports/sim/drivers/ata-driv
 import type { AtaDisk } from '../../src/host/transports/sim/drivers/ata-driver.js';
 import { GuestBuffer } from '../../src/host/transports/sim/drivers/guest-buffer.js';
 import { PiixIdeHost } from '../../src/host/transports/sim/drivers/piix-ide.js';
-import { XFER_MW_DMA_0 } from '../../src/host/transports/sim/drivers/ata-regs.js';
+import { BM_ST_INTR, XFER_MW_DMA_0 } from '../../src/host/transports/sim/drivers/ata-regs.js';
 import { patternBytes } from '../../src/host/sim-workload.js';
 import { ScratchDir, readImage } from './support/scratch-images.js';
 import { bootIde, disk, ide, md5, type BootedIde } from './support/ide-machine.js';
@@ -70,6 +70,12 @@ describe.each(['writeback', 'none'] as const)('IDE pattern write/read (cache=%s)
 
   it('PIO MULTIPLE, a partial last DRQ block', async () => {
     await roundTrip(30001, 8 * d.multipleCount + 3, 'pio-multiple', 'pio-multiple', 3);
+  });
+
+  it('PIO interrupts leave no stale bus-master Interrupt bit behind (the next DMA would see it)', async () => {
+    await roundTrip(45000, 16, 'pio', 'pio-multiple', 8);
+    expect((await d.channel.bm!.status()) & BM_ST_INTR).toBe(0);
+    await roundTrip(45100, 16, 'dma', 'dma', 9);
   });
 
   it('data written by DMA reads back by PIO and the other way round', async () => {

@@ -119,6 +119,18 @@ export class AtaChannel {
     return this.read(ATA_REG_STATUS);
   }
 
+  /**
+   * Handles a device interrupt the way libata's ata_bmdma_port_intr does for every protocol:
+   * read Status (deasserts INTRQ), then clear the bus-master Interrupt bit, which PIIX latches
+   * on any device interrupt, PIO ones included. Left set, it would make the next DMA command
+   * look complete before it started. Returns the Status read.
+   */
+  async acknowledgeInterrupt(): Promise<number> {
+    const status = await this.status();
+    if (this.bm) await this.bm.clearStatus();
+    return status;
+  }
+
   /** Reads Alternate Status: same bits, no side effect. */
   altStatus(): Promise<number> {
     return this.bus.in(this.ports.control, 1);

@@ -72,7 +72,7 @@ async function runNonData(ch: AtaChannel, cmd: AtaCommand, deadline: Deadline): 
   await loadTaskfile(ch, cmd.tf);
   await execCommand(ch, cmd.tf.command);
   await waitDeviceInterrupt(ch, deadline, cmd.tf.command);
-  const status = await ch.status();
+  const status = await ch.acknowledgeInterrupt();
   return finish(ch, cmd.tf.command, status, null);
 }
 
@@ -83,7 +83,7 @@ async function runPioIn(ch: AtaChannel, cmd: AtaCommand, deadline: Deadline): Pr
   for (let done = 0; done < total; ) {
     // One interrupt per DRQ block; reading Status acknowledges it.
     await waitDeviceInterrupt(ch, deadline, cmd.tf.command);
-    const status = await ch.status();
+    const status = await ch.acknowledgeInterrupt();
     if (status & DEVICE_FAULT_BITS) return finish(ch, cmd.tf.command, status, null);
     if (!(status & ATA_ST_DRQ)) {
       throw await failure(ch, 'protocol', cmd.tf.command, `no DRQ after ${done} of ${total} bytes`, status);
@@ -109,7 +109,7 @@ async function runPioOut(ch: AtaChannel, cmd: AtaCommand, deadline: Deadline): P
   // The first block is requested without an interrupt: poll for DRQ (HSM_ST_FIRST).
   const first = await ch.pollStatus(deadline, (s) => (s & (ATA_ST_DRQ | DEVICE_FAULT_BITS)) !== 0);
   if (!first.ok) throw await failure(ch, 'timeout', cmd.tf.command, 'no DRQ for the first block');
-  if (first.value & DEVICE_FAULT_BITS) return finish(ch, cmd.tf.command, await ch.status(), null);
+  if (first.value & DEVICE_FAULT_BITS) return finish(ch, cmd.tf.command, await ch.acknowledgeInterrupt(), null);
   let done = 0;
   for (;;) {
     const n = Math.min(block, total - done);
@@ -117,7 +117,7 @@ async function runPioOut(ch: AtaChannel, cmd: AtaCommand, deadline: Deadline): P
     done += n;
     // Each written block ends with an interrupt: the next DRQ, or completion.
     await waitDeviceInterrupt(ch, deadline, cmd.tf.command);
-    const status = await ch.status();
+    const status = await ch.acknowledgeInterrupt();
     if (status & DEVICE_FAULT_BITS) return finish(ch, cmd.tf.command, status, null);
     if (done >= total) {
       if (status & ATA_ST_DRQ) {

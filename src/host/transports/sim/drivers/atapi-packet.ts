@@ -95,13 +95,13 @@ export async function runPacketCommand(ch: AtaChannel, cmd: PacketCommand): Prom
   let status: number;
   if (cmd.cdbInterrupt) {
     await waitDevice(ch, deadline);
-    status = await ch.status();
+    status = await ch.acknowledgeInterrupt();
   } else {
     const r = await ch.pollStatus(deadline, (s) => (s & (ATA_ST_DRQ | ATA_ST_ERR)) !== 0);
     if (!r.ok) throw await failure(ch, 'timeout', ATA_CMD_PACKET, 'no DRQ for the command packet');
     status = r.value;
   }
-  if (status & (ATA_ST_ERR | ATA_ST_DF)) return checkCondition(ch, cmd, await ch.status());
+  if (status & (ATA_ST_ERR | ATA_ST_DF)) return checkCondition(ch, cmd, await ch.acknowledgeInterrupt());
   const ireason = await ch.read(ATA_REG_NSECT);
   if ((ireason & (ATAPI_IREASON_COD | ATAPI_IREASON_IO)) !== ATAPI_IREASON_COD) {
     throw await failure(ch, 'protocol', ATA_CMD_PACKET, `interrupt reason ${ireason} when the packet was due`, status);
@@ -135,7 +135,7 @@ async function pioPhase(ch: AtaChannel, cmd: PacketCommand, deadline: Deadline, 
   let transferred = 0;
   for (let blocks = 0; blocks <= MAX_DRQ_BLOCKS; blocks++) {
     await waitDevice(ch, deadline);
-    const status = await ch.status();
+    const status = await ch.acknowledgeInterrupt();
     if (!(status & ATA_ST_DRQ)) {
       // Completion: the device reports status with interrupt reason CoD=1, IO=1.
       if (status & (ATA_ST_ERR | ATA_ST_DF)) return checkCondition(ch, cmd, status);
