@@ -85,21 +85,20 @@ export class BlockBackend {
       throw new BlockError(Errno.EINVAL, `unknown executor ${String(kind)} (expected libuv or piscina)`);
     }
     const { fd, sizeBytes } = openImage(path, cache, readOnly);
-    let direct: DirectIo | null = null;
+    let alignment: BufferAlignment | null = null;
     try {
+      let direct: DirectIo | null = null;
       if (cache === 'none') {
         const requirements = await probeDirectIoRequirements(fd, path, sizeBytes);
-        direct = {
-          requirements,
-          alignment: new BufferAlignment(requirements, openAlignmentProbeFile(path)),
-          bounce: new BouncePool(),
-        };
+        alignment = new BufferAlignment(requirements, openAlignmentProbeFile(path));
+        direct = { requirements, alignment, bounce: new BouncePool() };
       }
+      return new BlockBackend(options, fd, sizeBytes, createIoExecutor(kind), direct);
     } catch (error) {
+      await alignment?.close().catch(() => undefined);
       await closeAsync(fd).catch(() => undefined);
       throw toBlockError(error, `cannot open disk image ${path}`);
     }
-    return new BlockBackend(options, fd, sizeBytes, createIoExecutor(kind), direct);
   }
 
   get executorKind(): ExecutorKind {

@@ -32,7 +32,7 @@ function acquirePool(): Piscina<PiscinaIoTask, PiscinaIoOutcome> {
       ...taskModule(),
       minThreads: PISCINA_THREADS,
       maxThreads: PISCINA_THREADS,
-      idleTimeout: Number.MAX_SAFE_INTEGER,
+      idleTimeout: Infinity, // threads stay up while any backend uses the pool
     });
   }
   poolUsers++;
