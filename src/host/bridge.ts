@@ -72,6 +72,15 @@ export class HostBridge {
     }
   }
 
+  /** PCI RST# of one function: config header to power-on values, routing rebuilt, the
+   *  device-specific shadow forgotten, and the device logic reset. */
+  async resetFunction(fn: PciFunction<DeviceEndpoint>): Promise<void> {
+    fn.config.powerOn();
+    this.deviceConfigShadow.delete(fn.bdf);
+    this.bus.rebuildRouting();
+    await fn.device.reset?.();
+  }
+
   private route(req: Ioreq, size: AccessSize): Route<DeviceEndpoint> | null {
     const addr = Number(req.addr);
     if (req.dataIsPtr && req.type === IOREQ_TYPE_COPY && req.count > 1) {

@@ -26,6 +26,8 @@ export interface DeviceEndpoint {
   access(a: DeviceAccess): Promise<bigint>;
   /** A posted write: ordered with later accesses, never waited for. */
   post(a: DeviceAccess): void;
+  /** PCI RST# of the function's device logic (the bridge resets the config header itself). */
+  reset?(): Promise<void>;
   /** INTA# of this function changed (the bridge mirrors it into STATUS bit 3). */
   onIntx?: (level: boolean) => void;
 }

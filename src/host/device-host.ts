@@ -126,6 +126,25 @@ export class DeviceHost implements DeviceEndpoint {
     await p;
   }
 
+  /** PCI RST# (QEMU's DEVICE_RESET): the core returns to its power-on state, INTx drops. */
+  async reset(): Promise<void> {
+    const inc = this.current;
+    if (!inc || this.state !== 'up') return;
+    await this.drainBacklog();
+    const p = inc.control.reset();
+    inc.ring.kick();
+    await p;
+  }
+
+  /** Hands the current guest RAM table (after the transport replaced regions) to the worker. */
+  async syncRam(): Promise<void> {
+    const inc = this.current;
+    if (!inc || this.state !== 'up') return;
+    const p = inc.control.replaceRam(this.opts.ram.toTransferable());
+    inc.ring.kick();
+    await p;
+  }
+
   /** Resolves once the device is serving again after a crash (or immediately if it is up). */
   async whenUp(timeoutMs = 10_000): Promise<void> {
     const until = Date.now() + timeoutMs;
@@ -228,7 +247,9 @@ export class DeviceHost implements DeviceEndpoint {
 
   private async watchIrqs(inc: Incarnation): Promise<void> {
     let seen = inc.irq.changeCount();
-    while (this.current === inc || this.state === 'starting') {
+    // Runs for as long as this incarnation lives (its abort flag is set when it dies or stops);
+    // it starts before spawn() has made the incarnation current.
+    while (!inc.abort.aborted && this.state !== 'stopped') {
       for (const line of WATCHED_IRQ_LINES) {
         const level = inc.irq.level(line);
         if ((this.irqLevels.get(line) ?? false) !== level) this.setIrq(line, level);

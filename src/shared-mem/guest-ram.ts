@@ -18,6 +18,7 @@
 // out before the swap keep their SharedArrayBuffer alive; a transport that unmaps external
 // memory must also wait for in-flight DMA on the old generation to finish.
 
+import { allocatePageAlignedSharedBuffer } from './page-aligned.js';
 import type { GuestPhysAddr } from './types.js';
 
 export interface RamRegion {
@@ -101,18 +102,18 @@ export class GuestRam {
 
   /**
    * Fresh zeroed RAM for the sim transport and the browser. Up to 3.5 GiB it is one region at
-   * gpa 0. Above that the PC layout QEMU uses for large guests: [0, 0xE0000000) below the
+   * gpa 0, page aligned so that cache=none moves it without bounce copies. Above that the PC layout QEMU uses for large guests: [0, 0xE0000000) below the
    * 32-bit PCI hole and the rest from 4 GiB up, each its own SharedArrayBuffer.
    */
   static allocate(sizeBytes: number): GuestRam {
     if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0) throw new RangeError(`RAM size ${sizeBytes} must be a positive integer`);
     if (sizeBytes <= LOW_RAM_END) {
-      return new GuestRam([{ gpa: 0 as GuestPhysAddr, size: sizeBytes, buffer: new SharedArrayBuffer(sizeBytes) }]);
+      return new GuestRam([{ gpa: 0 as GuestPhysAddr, size: sizeBytes, buffer: allocatePageAlignedSharedBuffer(sizeBytes) }]);
     }
     const high = sizeBytes - LOW_RAM_END;
     return new GuestRam([
-      { gpa: 0 as GuestPhysAddr, size: LOW_RAM_END, buffer: new SharedArrayBuffer(LOW_RAM_END) },
-      { gpa: HIGH_RAM_BASE as GuestPhysAddr, size: high, buffer: new SharedArrayBuffer(high) },
+      { gpa: 0 as GuestPhysAddr, size: LOW_RAM_END, buffer: allocatePageAlignedSharedBuffer(LOW_RAM_END) },
+      { gpa: HIGH_RAM_BASE as GuestPhysAddr, size: high, buffer: allocatePageAlignedSharedBuffer(high) },
     ]);
   }
 

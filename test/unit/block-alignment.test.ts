@@ -4,7 +4,7 @@
 
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allocatePageAlignedSharedBuffer, registerPageAlignedBuffer } from '../../src/backends/block/page-aligned-memory.js';
+import { allocatePageAlignedSharedBuffer, registerPageAlignedBuffer } from '../../src/shared-mem/page-aligned.js';
 import { BufferAlignment, openAlignmentProbeFile } from '../../src/backends/block/buffer-alignment.js';
 import { probeDirectIoRequirements } from '../../src/backends/block/direct-io-requirements.js';
 import { createRandomImage, makeScratchDir, removeScratchDir } from './block-fixtures.js';

@@ -18,7 +18,7 @@ export { BlockError } from './block-error.js';
 export type { CacheMode } from './open-image.js';
 export type { ExecutorKind } from './io-executor.js';
 export { DEFAULT_EXECUTOR } from './executor-choice.js';
-export { allocatePageAlignedSharedBuffer, registerPageAlignedBuffer } from './page-aligned-memory.js';
+export { allocatePageAlignedSharedBuffer, registerPageAlignedBuffer } from '../../shared-mem/page-aligned.js';
 
 export interface BlockBackendOptions {
   path: string;

@@ -3,7 +3,7 @@
 // SharedArrayBuffers so that a piscina thread can read into them too, and page aligned (see
 // page-aligned-memory.ts for why a plain SharedArrayBuffer would not do).
 
-import { allocatePageAlignedSharedBuffer } from './page-aligned-memory.js';
+import { allocatePageAlignedSharedBuffer } from '../../shared-mem/page-aligned.js';
 
 /** Bytes per bounce buffer: a 1 MiB command whose every segment is misaligned takes one pass. */
 export const BOUNCE_BUFFER_BYTES = 1 << 20;

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Errno, errnoFromError } from './block-error.js';
 import type { DirectIoRequirements } from './direct-io-requirements.js';
 import { closeAsync, pwriteAsync } from './fs-async.js';
-import { isKnownPageAligned } from './page-aligned-memory.js';
+import { isKnownPageAligned } from '../../shared-mem/page-aligned.js';
 
 /** One page: a misaligned run this long always crosses a page boundary at a non-512 split. */
 const PROBE_BYTES = 4096;

@@ -6,7 +6,7 @@
 
 import { BlockError, Errno, errnoFromError } from './block-error.js';
 import { preadAsync } from './fs-async.js';
-import { allocatePageAlignedSharedBuffer } from './page-aligned-memory.js';
+import { allocatePageAlignedSharedBuffer } from '../../shared-mem/page-aligned.js';
 
 export const SECTOR_BYTES = 512;
 const PAGE_BYTES = 4096;

@@ -54,6 +54,11 @@ export class PciBus<D = unknown> {
     return fn;
   }
 
+  remove(bdf: Bdf): void {
+    this.functions.delete(bdf);
+    this.rebuildRouting();
+  }
+
   get(bdf: Bdf): PciFunction<D> | undefined {
     return this.functions.get(bdf);
   }

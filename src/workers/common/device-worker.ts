@@ -5,6 +5,7 @@
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { BlockBackend, BlockError, type CacheMode } from '../../backends/block/block-backend.js';
 import { GuestRam, type GuestRamTransferable } from '../../shared-mem/guest-ram.js';
+import { registerPageAlignedBuffer } from '../../shared-mem/page-aligned.js';
 import { IOREQ_TYPE_PCI_CONFIG, type Ioreq } from '../../shared-mem/ioreq.js';
 import { IrqLines } from '../../shared-mem/irq-lines.js';
 import { RequestRing, type WaitPolicy } from '../../shared-mem/request-ring.js';
@@ -57,6 +58,9 @@ export interface DeviceControlApi {
   stats(): WorkerStats;
   armFault(): void;
   replaceRam(ram: GuestRamTransferable): void;
+  /** PCI RST# of this function: the core returns to power-on state; I/O still in flight
+   *  completes into a core that no longer expects it (cores tag request ids by generation). */
+  reset(): void;
   shutdown(): Promise<void>;
 }
 
@@ -72,7 +76,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 export class DeviceWorker {
   private core!: CoreExports;
-  private ram: GuestRam;
+  private readonly ram: GuestRam;
   private readonly ring: RequestRing;
   private readonly irq: IrqLines;
   private readonly backends: (BlockBackend | null)[] = [];
@@ -93,6 +97,7 @@ export class DeviceWorker {
     this.ring = RequestRing.attach(data.ringSab);
     this.irq = IrqLines.attach(data.irqSab);
     this.ram = GuestRam.fromTransferable(data.ram);
+    registerRamBuffers(data.ram);
   }
 
   async start(): Promise<void> {
@@ -113,7 +118,12 @@ export class DeviceWorker {
         this.faultArmed = true;
       },
       replaceRam: (t) => {
-        this.ram = GuestRam.fromTransferable(t);
+        // Tables may arrive out of order; replaceRegions ignores one older than the current.
+        registerRamBuffers(t);
+        this.ram.replaceRegions(t.regions.map((r) => ({ ...r, gpa: asGpa(r.gpa) })), t.generation);
+      },
+      reset: () => {
+        this.call(() => this.core.reset(RESET_POWER_ON));
       },
       shutdown: async () => {
         this.stopping = true;
@@ -377,6 +387,13 @@ function readLe(view: DataView, off: number, size: number): bigint {
   if (size === 2) return BigInt(view.getUint16(off, true));
   if (size === 4) return BigInt(view.getUint32(off, true));
   return view.getBigUint64(off, true);
+}
+
+/** Every guest RAM source we have is page aligned (GuestRam.allocate, the addon's mmap), but a
+ *  buffer posted to a worker arrives as a new object: tell the O_DIRECT path so, or it would
+ *  probe each buffer first. */
+function registerRamBuffers(t: GuestRamTransferable): void {
+  for (const r of t.regions) registerPageAlignedBuffer(r.buffer);
 }
 
 const asGpa = (n: number) => n as import('../../shared-mem/types.js').GuestPhysAddr;

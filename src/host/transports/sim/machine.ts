@@ -5,9 +5,9 @@
 import { GuestRam } from '../../../shared-mem/guest-ram.js';
 import { DEFAULT_POLICY, type WaitPolicy } from '../../../shared-mem/request-ring.js';
 import { HostBridge } from '../../bridge.js';
-import { DeviceHost, type DeviceStats } from '../../device-host.js';
+import type { DeviceHost, DeviceStats } from '../../device-host.js';
+import { startDevice } from '../../device-factory.js';
 import type { DeviceSpec } from '../../devices/device-spec.js';
-import { preparePiix3 } from '../../devices/piix3-ide.js';
 import { bdfOf, type Bdf } from '../../pci/pci-bus.js';
 import { IRQ_PCI_INTA } from '../../../workers/common/core-abi.js';
 import type { GuestBus } from './guest-bus.js';
@@ -57,28 +57,18 @@ export class SimMachine {
       for (const [i, spec] of opts.devices.entries()) {
         if (ids.has(spec.id)) throw new Error(`duplicate device id "${spec.id}"`);
         ids.add(spec.id);
-        const prepared = preparePiix3(spec);
         const bdf = bdfOf(0, i + 1, 0);
-        const host: DeviceHost = new DeviceHost({
-          id: spec.id,
-          device: 'ide',
-          config: prepared.config,
-          drives: prepared.drives,
+        const { host } = await startDevice(spec, {
+          bridge,
+          bdf,
           ram,
           policy: opts.policy ?? DEFAULT_POLICY,
           faultInjection: opts.faultInjection,
           onIrq: (line, level) => irqs.set(line === IRQ_PCI_INTA ? m.intxLine(bdf) : line, `${spec.id}:${line}`, level),
-          onRestart: () => {
-            const fn = bridge.bus.get(bdf);
-            if (fn) bridge.replayDeviceConfig(fn);
-          },
           log: opts.log ?? ((l) => console.error(l)),
         });
-        const fn = bridge.bus.add(bdf, spec.id, prepared.identity, host);
-        host.onIntx = (level) => fn.config.setInterruptStatus(level);
         m.hosts.set(spec.id, host);
         m.pciFunctions.push({ bdf, id: spec.id });
-        await host.start();
       }
     } catch (err) {
       await m.stop();

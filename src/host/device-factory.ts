@@ -1,0 +1,54 @@
+// Builds one device from its spec — identity, config, drives, the supervised worker — and
+// plugs it into the bridge at a PCI address. Every transport (sim, mpqemu, later xen) goes
+// through here, so a device behaves the same whatever carries its ioreqs.
+
+import type { GuestRam } from '../shared-mem/guest-ram.js';
+import type { WaitPolicy } from '../shared-mem/request-ring.js';
+import type { HostBridge } from './bridge.js';
+import { DeviceHost } from './device-host.js';
+import type { DeviceEndpoint } from './device-endpoint.js';
+import type { DeviceSpec } from './devices/device-spec.js';
+import { preparePiix3 } from './devices/piix3-ide.js';
+import type { Bdf, PciFunction } from './pci/pci-bus.js';
+
+export interface DeviceContext {
+  bridge: HostBridge;
+  bdf: Bdf;
+  ram: GuestRam;
+  policy: WaitPolicy;
+  faultInjection?: boolean;
+  /** A line of the device changed: ISA 0-15 or IRQ_PCI_INTA (the transport maps it). */
+  onIrq(line: number, level: boolean): void;
+  log(line: string): void;
+}
+
+export interface BuiltDevice {
+  host: DeviceHost;
+  fn: PciFunction<DeviceEndpoint>;
+}
+
+/** Creates, registers and starts the device. On failure nothing stays registered or running. */
+export async function startDevice(spec: DeviceSpec, ctx: DeviceContext): Promise<BuiltDevice> {
+  const prepared = preparePiix3(spec);
+  const host = new DeviceHost({
+    id: spec.id,
+    device: 'ide',
+    config: prepared.config,
+    drives: prepared.drives,
+    ram: ctx.ram,
+    policy: ctx.policy,
+    faultInjection: ctx.faultInjection,
+    onIrq: ctx.onIrq,
+    onRestart: () => ctx.bridge.replayDeviceConfig(fn),
+    log: ctx.log,
+  });
+  const fn = ctx.bridge.bus.add(ctx.bdf, spec.id, prepared.identity, host);
+  host.onIntx = (level) => fn.config.setInterruptStatus(level);
+  try {
+    await host.start();
+  } catch (err) {
+    ctx.bridge.bus.remove(ctx.bdf);
+    throw err;
+  }
+  return { host, fn };
+}
