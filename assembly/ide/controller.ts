@@ -6,7 +6,9 @@
 //   native mode:  BAR0/BAR2 command block, BAR1/BAR3 control block (register at offset 2),
 //                 each declared as 16 bytes; bytes without a register read FFh
 //   both modes:   BAR4 bus master, channel 0 at +0, channel 1 at +8
-// A multi-byte access to 8-bit registers touches consecutive registers, lowest first.
+// A channel's command and control blocks decode only while its IDETIM decode enable is
+// set (pci-config.ts). A multi-byte access to 8-bit registers touches consecutive
+// registers, lowest first.
 
 import { SPACE_BAR0, SPACE_LEGACY_IO } from '../common/abi';
 import { requestSlotOf } from '../common/request-slot';
@@ -139,6 +141,7 @@ export class Controller {
   }
 
   private decoded(block: u32, ch: Channel, offset: u32): bool {
+    if (block != BLOCK_BUS_MASTER && !this.pci.decodeEnabled(ch.index)) return false;
     this.decodedBlock = block;
     this.decodedChannel = ch;
     this.decodedOffset = offset;

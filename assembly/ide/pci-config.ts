@@ -3,11 +3,13 @@
 // 45h-FFh is reserved and reads 0. The host bridge owns 00h-3Fh; of those the core only
 // watches COMMAND (04h) bit 2, because bus master DMA may only run while it is set.
 //
-// Reset values: IDETIM 0000h and SIDETIM 00h, per the datasheet and as QEMU's PIIX model
-// leaves them. IDETIM bit 15 (IDE decode enable) is thus clear until the BIOS (SeaBIOS
-// writes 8000h to both) or our simulated firmware sets it; Linux's ata_piix does not probe
-// a channel whose enable bit is clear. Like QEMU, the core decodes the ATA registers
-// whatever the bit says: it is a BIOS handshake here, not a bus switch.
+// Reset values: IDETIM 0000h and SIDETIM 00h, per the datasheet (QEMU's PIIX model leaves
+// them 0 too). IDETIM bit 15 (IDE decode enable) is thus clear until the firmware sets it:
+// SeaBIOS and hvmloader write 8000h to both, as does our simulated firmware; Linux's
+// ata_piix does not probe a channel whose enable bit is clear. While it is clear the
+// channel's command and control blocks are not decoded (datasheet 2.3.12: the cycles go
+// to ISA, where nothing answers), unlike QEMU, which ignores the bit. The bus master
+// registers (BAR4) are not affected.
 
 import { byteLane } from '../common/register-bytes';
 
@@ -18,6 +20,7 @@ export const IDETIM_SECONDARY: u32 = 0x42;
 export const SIDETIM: u32 = 0x44;
 /** IDETIM bits 11:10 are reserved (read 0); all others are read/write. */
 const IDETIM_WRITABLE: u32 = 0xf3ff;
+const IDETIM_DECODE_ENABLE: u32 = 0x8000;
 
 export class PiixConfigRegisters {
   idetimPrimary: u32 = 0;
@@ -30,6 +33,12 @@ export class PiixConfigRegisters {
     this.idetimSecondary = 0;
     this.sidetim = 0;
     this.busMasterEnabled = false;
+  }
+
+  /** Whether channel `channel`'s ATA registers are decoded (IDETIM bit 15). */
+  decodeEnabled(channel: u32): bool {
+    const idetim = channel == 0 ? this.idetimPrimary : this.idetimSecondary;
+    return (idetim & IDETIM_DECODE_ENABLE) != 0;
   }
 
   /** Reads `size` bytes at `offset` (0x40..0xff). */

@@ -447,6 +447,7 @@ describe('backend results', () => {
     const old = rig.h.pending[0]!;
     rig.core.reset(0);
     for (const bogus of [0, 1, 0xffffffff, old.reqId + 256, old.reqId ^ 1]) rig.core.complete(bogus >>> 0, 0);
+    rig.firmwareSetup(); // the reset cleared IDETIM's decode enable
     expect(rig.altStatus(0)).toBe(ST.BSY);
     rig.h.complete(old, STATUS_OK);
     expect(rig.irq(0)).toBe(false);

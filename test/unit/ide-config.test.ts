@@ -10,7 +10,7 @@ import {
   encodeIdeConfig,
 } from '../../src/workers/ide/config.js';
 import { loadCore } from '../helpers/core-harness.js';
-import { ATA, IdeRig, ST, cdrom, disk, identifyString } from './ide-driver.js';
+import { ATA, IdeRig, REG, ST, cdrom, disk, identifyString } from './ide-driver.js';
 
 describe('encodeIdeConfig', () => {
   it('lays out the header and drive entries as the core reads them', () => {
@@ -82,6 +82,8 @@ describe('init', () => {
 
   it('before any init the core has no drives and answers like an empty controller', async () => {
     const h = await loadCore('ide');
+    expect(h.core.io_read(SPACE_LEGACY_IO, 0x1f7n, 1)).toBe(0xffn); // IDE decode still off
+    h.core.pci_config_write(0x40, 4, 0x80008000);
     expect(h.core.io_read(SPACE_LEGACY_IO, 0x1f7n, 1)).toBe(0n);
     h.core.io_write(SPACE_LEGACY_IO, 0x1f7n, 1, BigInt(ATA.IDENTIFY));
     expect(h.core.io_read(SPACE_LEGACY_IO, 0x1f0n, 2)).toBe(0n);
@@ -125,8 +127,22 @@ describe('PIIX3 config registers', () => {
     expect(rig.core.pci_config_read(0x40, 4)).toBe(0);
   });
 
-  it('the ATA registers decode whatever IDETIM says (as QEMU)', async () => {
-    const rig = await IdeRig.create({ drives: [disk(1000), null, null, null], firmwareSetup: false });
-    expect(rig.status(0)).toBe(ST.DRDY | ST.DSC);
+  it('a channel decodes its ATA registers only while its IDETIM decode enable is set', async () => {
+    for (const mode of ['legacy', 'native'] as const) {
+      const rig = await IdeRig.create({ mode, drives: [disk(1000), null, disk(1000), null], firmwareSetup: false });
+      expect(rig.status(0)).toBe(0xff);
+      expect(rig.altStatus(0)).toBe(0xff);
+      rig.outb(0, REG.COMMAND, 0x00); // not delivered: no abort, no interrupt
+      rig.core.pci_config_write(0x43, 1, 0x80); // secondary only
+      expect(rig.status(0)).toBe(0xff);
+      expect(rig.status(1)).toBe(ST.DRDY | ST.DSC);
+      rig.core.pci_config_write(0x41, 1, 0x80);
+      expect(rig.status(0)).toBe(ST.DRDY | ST.DSC);
+      expect(rig.h.irqChanges).toEqual([]);
+      // The bus master registers do not depend on it.
+      rig.core.pci_config_write(0x40, 4, 0);
+      rig.bmWrite(0, 4, 0x1234, 4);
+      expect(rig.bmRead(0, 4, 4)).toBe(0x1234);
+    }
   });
 });

@@ -110,11 +110,15 @@ export class IdeRig {
     const rc = h.init(encodeIdeConfig({ mode, drives: opts.drives }));
     if (rc !== 0) throw new Error(`init failed: ${rc}`);
     const rig = new IdeRig(h, mode);
-    if (opts.firmwareSetup ?? true) {
-      h.core.pci_config_write(0x04, 2, 0x0005); // I/O space + bus master
-      h.core.pci_config_write(0x40, 4, 0x80008000); // IDETIM decode enable, both channels
-    }
+    if (opts.firmwareSetup ?? true) rig.firmwareSetup();
     return rig;
+  }
+
+  /** What a BIOS does to the function (again after a reset): I/O and bus master enable in
+   *  COMMAND, IDE decode enable in both IDETIM registers. */
+  firmwareSetup(): void {
+    this.core.pci_config_write(0x04, 2, 0x0005);
+    this.core.pci_config_write(0x40, 4, 0x80008000);
   }
 
   get core() {

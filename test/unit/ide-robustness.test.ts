@@ -88,6 +88,7 @@ async function hammer(mode: 'legacy' | 'native', seed: number, steps: number) {
       rig.control(r.below(2), r.below(8));
     } else {
       h.core.reset(0);
+      rig.firmwareSetup(); // as a BIOS does after a reset; keeps the registers decoded
     }
   }
   return { rig, memoryBytes };
@@ -107,6 +108,7 @@ describe('IDE core robustness', () => {
       // (stale ones are ignored) leaves the core answering normally.
       h.flush();
       h.core.reset(0);
+      rig.firmwareSetup();
       expect(h.core.io_read(mode === 'legacy' ? SPACE_LEGACY_IO : SPACE_BAR0, mode === 'legacy' ? 0x1f7n : 7n, 1)).toBe(0x50n);
       // Interrupt lines were only ever driven on changes.
       const last = new Map<number, number>();
