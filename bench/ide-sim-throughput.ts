@@ -172,7 +172,7 @@ function explain(r: RowResult, p: CommandPhases): string {
     `at ${(p.meanIoreqMs * 1000).toFixed(1)} µs each = ${us(p.setupMs + p.completionMs)} µs ` +
     `(back to back, with nothing else going on, one access takes ${r.registerRoundTripUs.toFixed(1)} µs). ` +
     `BM Start to interrupt: ${us(p.dataMs)} µs, of which ${us(p.startAccessMs)} µs until the Start write is answered ` +
-    '(the worker walks the PRD table, resolves 256 guest pages and submits the backend call before answering); ' +
+    '(the worker walks the PRD table, resolves 256 guest pages and submits the backend call before answering; the transfer runs meanwhile); ' +
     `${(p.dataMs * 1000 - rawUs).toFixed(0)} µs more than the raw ${r.direction}v in all, for the ring hop, the worker's hand-off to ` +
     'the I/O thread, the completion and the interrupt\'s way back.';
 }
@@ -212,7 +212,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchSection> 
 
   const table: (string | number)[][] = [[
     'cache', 'op', 'wait policy', 'ours MiB/s', 'raw MiB/s', 'ratio', 'overhead µs/cmd', 'ioreqs/cmd', 'backend calls/cmd',
-    'bounced segs/cmd', 'setup µs', 'BM start→IRQ µs', 'of which Start write µs', 'after IRQ µs', 'µs/access', 'µs/access idle',
+    'bounced segs/cmd', 'setup µs', 'BM start→IRQ µs', 'of which Start write µs', 'after IRQ µs', 'µs/access', 'µs/access back to back',
   ]];
   const goals: BenchGoal[] = [];
   const notes: string[] = [];
@@ -251,14 +251,14 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchSection> 
       'of the same 256 segments into a page-aligned SharedArrayBuffer, O_DIRECT for cache=none. Overhead = µs per command ours minus raw.',
     'Phase columns are medians over separately recorded commands (bus recorder on): setup = accesses before the bus-master Start ' +
       'write, BM start→IRQ = from issuing Start until the driver sees the interrupt, after IRQ = status/stop/acknowledge accesses; ' +
-      'µs/access = mean register access inside a command (Start write excepted), µs/access idle = median of back-to-back ' +
+      'µs/access = mean register access inside a command (Start write excepted), µs/access back to back = median of back-to-back ' +
       'Alternate Status reads on the same machine.',
   );
   if (bounced.length > 0) {
     notes.push(
-      `Bounced segments in ${bounced.map((r) => `${cacheLabel(r.cache)} ${r.direction} ${r.policy}`).join('; ')}: ` +
-        'SimMachine allocates guest RAM with `new SharedArrayBuffer` (GuestRam.allocate), which is not 512-byte aligned, ' +
-        'so every O_DIRECT segment goes through the backend\'s bounce buffer; allocatePageAlignedSharedBuffer would avoid the copy.',
+      `Bounced segments in ${bounced.map((r) => `${cacheLabel(r.cache)} ${r.direction} ${r.policy}`).join('; ')}: the worker's ` +
+        'backend copied those segments through its aligned bounce buffer, i.e. it did not find guest RAM 512-byte aligned for O_DIRECT ' +
+        '(guest RAM should come from allocatePageAlignedSharedBuffer and be registered in the worker).',
     );
   }
   return { title: 'IDE sim DMA throughput (1 MiB commands, 256 x 4 KiB PRDs, queue depth 1) vs raw readv/writev', table, goals, notes };
