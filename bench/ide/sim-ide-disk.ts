@@ -1,8 +1,8 @@
 // The subject: one PIIX3 IDE disk in a SimMachine, driven the way ata_piix drives it, one
 // 1 MiB READ/WRITE DMA EXT at a time (IDE has no queueing) through a PRD table of scattered
 // 4 KiB guest pages. The PRD table is built once, before timing: the device walks it on every
-// command, but filling it is the guest kernel's work, not the device's (a kernel does it in
-// about a microsecond; the simulated driver's JS takes longer, see `prdBuildMicroseconds`).
+// command, but filling it is the guest driver's work, not the device's (and the simulated
+// driver's JS does it far more slowly than a kernel's C would, see `prdBuildMicroseconds`).
 
 import type { WaitPolicy } from '../../src/shared-mem/request-ring.js';
 import { SimMachine, type DeviceStats } from '../../src/host/transports/sim/machine.js';
