@@ -24,7 +24,7 @@ const PROBE_TIMEOUT_MS = 20_000;
 /** Wall-clock budget for all rounds (the brief: under 30 s). */
 const BUDGET_MS = 25_000;
 
-const run$ = promisify(execFile);
+const execFileAsync = promisify(execFile);
 const mib = (bytes: number): number => Number((bytes / MIB).toFixed(1));
 
 function probeScript(): string {
@@ -35,7 +35,7 @@ function probeScript(): string {
 
 async function probe(script: string, kind: ProbeKind, n: number, images: readonly string[]): Promise<ProbeResult> {
   const args = ['--expose-gc', script, kind, String(n), ...(kind === 'ide' ? images.slice(0, n) : [])];
-  const { stdout } = await run$(process.execPath, args, { timeout: PROBE_TIMEOUT_MS });
+  const { stdout } = await execFileAsync(process.execPath, args, { timeout: PROBE_TIMEOUT_MS });
   const line = stdout.trim().split('\n').pop() ?? '';
   const result = JSON.parse(line) as ProbeResult;
   if (result.kind !== kind || result.n !== n) throw new Error(`rss-probe answered for ${result.kind}/${result.n}, asked ${kind}/${n}`);
