@@ -50,8 +50,11 @@ export const SPIN_POLICY: WaitPolicy = Object.freeze({ mode: 'spin', spinNs: 0 }
  *  (or a host event loop) forever. */
 export const SPIN_MODE_CEILING_MS = 1000;
 
-/** First non-zero budget of an adaptive waiter that learned spinning would pay. */
+/** Smallest non-zero budget of an adaptive waiter that learned spinning would pay; halving
+ *  below it goes to 0. */
 export const SPIN_GROW_START_NS = 4_000;
+/** A grown budget covers the gap that was missed times this. */
+export const SPIN_GROW_MARGIN = 1.5;
 
 /** Checks of the condition between two clock reads while spinning (a clock read costs ~30 ns,
  *  an Atomics.load a few). */
@@ -106,8 +109,11 @@ export class SpinBudget {
     if (policy.mode !== 'adaptive') return;
     const max = Math.max(0, policy.spinNs);
     if (gapNs <= max) {
-      // A longer spin would have caught it.
-      this.currentNs = this.currentNs < SPIN_GROW_START_NS ? Math.min(max, SPIN_GROW_START_NS) : Math.min(max, this.currentNs * 2);
+      // A longer spin would have caught it, and we know how much longer: cover the gap with
+      // a margin at once (or double, whichever is more), so that one miss is enough to get
+      // back to spinning when traffic resumes.
+      const wanted = Math.max(SPIN_GROW_START_NS, this.currentNs * 2, gapNs * SPIN_GROW_MARGIN);
+      this.currentNs = Math.min(max, wanted);
     } else {
       this.shrink();
     }
@@ -147,13 +153,14 @@ export class Doorbell {
     private readonly stampIndex: number,
   ) {}
 
-  /** Publish: call after the data the waiter looks at is written. */
-  ring(): void {
+  /** Publish: call after the data the waiter looks at is written. True if a waiter was asleep
+   *  (and had to be woken: it will take a futex wake-up before it acts). */
+  ring(): boolean {
     Atomics.add(this.words, this.seqIndex, 1);
-    if (Atomics.load(this.words, this.sleepersIndex) !== 0) {
-      Atomics.store(this.words, this.stampIndex, stampNow());
-      Atomics.notify(this.words, this.seqIndex);
-    }
+    if (Atomics.load(this.words, this.sleepersIndex) === 0) return false;
+    Atomics.store(this.words, this.stampIndex, stampNow());
+    Atomics.notify(this.words, this.seqIndex);
+    return true;
   }
 
   /** Wakes every sleeper without publishing anything (they re-check their conditions). */

@@ -108,6 +108,8 @@ export class RequestRing {
   private readonly responseBell: Doorbell;
   private readonly consumerBudget = new SpinBudget();
   private readonly producerBudget = new SpinBudget();
+  /** Producer-local, per slot: the consumer was asleep when the request was submitted. */
+  private readonly consumerWasAsleep: Uint8Array;
   /** Kicks already reported by waitForWork (consumer-local). */
   private kicksSeen: number;
   private readonly workOrKick = (): boolean =>
@@ -155,6 +157,7 @@ export class RequestRing {
     this.workBell = new Doorbell(words, DOORBELL, CONSUMER_SLEEPING, DOORBELL_STAMP);
     this.responseBell = new Doorbell(words, RESP_SEQ, PRODUCER_SLEEPING, RESP_STAMP);
     this.kicksSeen = Atomics.load(words, CONTROL_KICK);
+    this.consumerWasAsleep = new Uint8Array(slots);
   }
 
   get sab(): SharedArrayBuffer {
@@ -201,7 +204,7 @@ export class RequestRing {
     this.view.setUint16(offset + IOREQ_OFFSET_PAD0, posted ? RING_FLAG_POSTED : 0, true);
     storeState(this.words, offset, IOREQ_READY);
     Atomics.store(this.words, HEAD, (head + 1) | 0);
-    this.workBell.ring();
+    this.consumerWasAsleep[slot] = this.workBell.ring() ? 1 : 0;
     return slot;
   }
 
@@ -230,8 +233,9 @@ export class RequestRing {
   async awaitResponse(slot: number, policy: WaitPolicy = DEFAULT_WAIT_POLICY, signal?: AbortCheck): Promise<bigint> {
     const offset = this.offsetOf(slot);
     const ready = (): boolean => loadState(this.words, offset) === IORESP_READY || signal?.aborted === true;
+    const first = this.producerPolicy(slot, policy);
     for (let round = 0; ; round++) {
-      await this.responseBell.waitUntilAsync(ready, round === 0 ? policy : WAIT_ONLY_POLICY, ABORT_RECHECK_MS, this.producerBudget);
+      await this.responseBell.waitUntilAsync(ready, round === 0 ? first : WAIT_ONLY_POLICY, ABORT_RECHECK_MS, this.producerBudget);
       if (loadState(this.words, offset) === IORESP_READY) return this.takeResponse(slot);
       if (signal?.aborted === true) throw new RingAbortedError(slot);
     }
@@ -246,10 +250,20 @@ export class RequestRing {
   awaitResponseSync(slot: number, policy: WaitPolicy, timeoutMs: number, signal?: AbortCheck): bigint | null {
     const offset = this.offsetOf(slot);
     const ready = (): boolean => loadState(this.words, offset) === IORESP_READY || signal?.aborted === true;
-    this.responseBell.waitUntil(ready, policy, timeoutMs, this.producerBudget);
+    this.responseBell.waitUntil(ready, this.producerPolicy(slot, policy), timeoutMs, this.producerBudget);
     if (loadState(this.words, offset) === IORESP_READY) return this.takeResponse(slot);
     if (signal?.aborted === true) throw new RingAbortedError(slot);
     return null;
+  }
+
+  /**
+   * How the producer waits for the answer in `slot`. Adaptive: if the consumer was asleep when
+   * the request went in, the answer cannot come before a futex wake-up of the worker (tens of
+   * µs), so spinning for it would only burn the host thread: sleep at once. If the worker was
+   * awake (busy, or spinning for work) the answer may be microseconds away: spin.
+   */
+  private producerPolicy(slot: number, policy: WaitPolicy): WaitPolicy {
+    return policy.mode === 'adaptive' && this.consumerWasAsleep[slot] === 1 ? WAIT_ONLY_POLICY : policy;
   }
 
   /** Makes every producer waiting in awaitResponse(Sync) re-check (after an abort). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Doorbell,
+  SPIN_GROW_MARGIN,
   SPIN_GROW_START_NS,
   SPIN_MODE_CEILING_MS,
   SpinBudget,
@@ -18,7 +19,7 @@ describe('adaptive spin budget', () => {
     expect(b.spinNs({ mode: 'spin', spinNs: 0 }, Number.POSITIVE_INFINITY)).toBe(SPIN_MODE_CEILING_MS * 1e6);
   });
 
-  it('starts at the maximum, shrinks by halves to 0 after long gaps, grows back by doubling', () => {
+  it('starts at the maximum, shrinks by halves to 0 after long gaps, grows back to cover missed gaps', () => {
     const b = new SpinBudget();
     const p = adaptive(20_000);
     expect(b.spinNs(p, 1000)).toBe(20_000);
@@ -28,12 +29,13 @@ describe('adaptive spin budget', () => {
     expect(b.spinNs(p, 1000)).toBe(5_000);
     b.onTimeout(p);
     expect(b.spinNs(p, 1000)).toBe(0); // 2.5 µs is below the smallest useful budget
-    b.onSlept(p, 3_000); // would have been caught by a 3 µs spin
+    b.onSlept(p, 1_000); // would have been caught by a 1 µs spin
     expect(b.spinNs(p, 1000)).toBe(SPIN_GROW_START_NS);
-    b.onSlept(p, 10_000);
+    b.onSlept(p, 2_000); // doubling covers it
     expect(b.spinNs(p, 1000)).toBe(2 * SPIN_GROW_START_NS);
-    b.onSlept(p, 10_000);
-    b.onSlept(p, 10_000);
+    b.onSlept(p, 12_000); // more than doubling: jump to the gap plus margin
+    expect(b.spinNs(p, 1000)).toBe(12_000 * SPIN_GROW_MARGIN);
+    b.onSlept(p, 18_000);
     expect(b.spinNs(p, 1000)).toBe(20_000); // capped at the policy maximum
   });
 
