@@ -1,5 +1,6 @@
 # The hvmio native addon: the few system calls the QEMU multi-process transport needs and Node
-# lacks (fd passing over UNIX sockets, socketpair, poll, shared mmap). See docs/native-addon.md.
+# lacks (fd passing over UNIX sockets, socketpair, poll, readiness on the event loop, shared mmap).
+# See docs/native-addon.md.
 # Built by scripts/build-native.mjs; the result is copied to build/native/hvmio_native.node.
 {
   'targets': [
@@ -13,6 +14,7 @@
         'src/poll-in.cc',
         'src/shared-mapping.cc',
         'src/memfd.cc',
+        'src/fd-watch.cc',
       ],
       # node-addon-api with C++ exceptions: a thrown Napi::Error becomes a JS exception.
       'dependencies': [

@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   hvmio::RegisterPollIn(env, exports);
   hvmio::RegisterSharedMapping(env, exports);
   hvmio::RegisterMemfd(env, exports);
+  hvmio::RegisterFdWatch(env, exports);
   return exports;
 }
 

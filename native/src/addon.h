@@ -10,5 +10,6 @@ void RegisterSocketMessages(Napi::Env env, Napi::Object exports);  // recvMsg, s
 void RegisterPollIn(Napi::Env env, Napi::Object exports);          // pollIn
 void RegisterSharedMapping(Napi::Env env, Napi::Object exports);   // mapShared, mappingCount
 void RegisterMemfd(Napi::Env env, Napi::Object exports);           // memfdCreate
+void RegisterFdWatch(Napi::Env env, Napi::Object exports);         // watchReadable
 
 }  // namespace hvmio

@@ -1,8 +1,9 @@
 // The hvmio native addon (native/, built by `npm run build` into build/native/), typed.
 // It exists only for what Node cannot do and the QEMU multi-process transport needs
 // (spec/mpqemu.md section 8): receive file descriptors over a UNIX socket, create a socketpair,
-// poll several descriptors synchronously, and map guest RAM as a SharedArrayBuffer that worker
-// threads share. docs/native-addon.md explains each function.
+// poll several descriptors synchronously, watch descriptors from the event loop, and map guest
+// RAM as a SharedArrayBuffer that worker threads share. docs/native-addon.md explains each
+// function.
 //
 // The addon is loaded on first use, not at import, so code paths that never touch it (the sim
 // transport, the browser build) do not need it built.
@@ -26,6 +27,18 @@ export interface RecvResult {
   again: boolean;
 }
 
+/** A watch started by watchReadable. */
+export interface FdWatch {
+  /** Stops the watch and releases the callback: it never fires again, not even for readiness
+   *  already seen. Idempotent; safe inside the callback. Call it BEFORE closing the fd. */
+  stop(): void;
+  /** Keeps the thread's event loop (the process, or the worker) alive while the watch is
+   *  active: the default, as for a socket. No effect once stopped. */
+  ref(): void;
+  /** Lets the event loop end while the watch is still active. No effect once stopped. */
+  unref(): void;
+}
+
 interface NativeAddon {
   recvMsg(fd: Fd, maxBytes: number): RecvResult | null;
   sendMsg(fd: Fd, bytes: Uint8Array, fds?: readonly Fd[]): void;
@@ -34,6 +47,7 @@ interface NativeAddon {
   mapShared(fd: Fd, length: number, offset: number): SharedArrayBuffer;
   mappingCount(): number;
   memfdCreate(name: string, size: number): Fd;
+  watchReadable(fd: Fd, onReadable: (this: FdWatch) => void): FdWatch;
 }
 
 /** A failed system call, shaped like Node's own (`code` is the errno name, e.g. 'EBADF'). */
@@ -136,6 +150,26 @@ export function mappingCount(): number {
 /** A new memfd (close-on-exec) of `size` zero bytes: guest RAM as QEMU would send it. */
 export function memfdCreate(name: string, size: number): Fd {
   return addon().memfdCreate(name, size);
+}
+
+/**
+ * Calls `onReadable` (with `this` = the watch) from this thread's event loop whenever `fd` is
+ * readable, its peer hung up, or it is in error, until stop(). Level-triggered: while the
+ * condition holds it fires again on every loop iteration, so the callback reads until recvMsg
+ * says `again`, or stops. At end of stream or on an error it fires too: the read returns null
+ * or throws (e.g. ECONNRESET), and the caller stops the watch.
+ *
+ * - Makes `fd` non-blocking (O_NONBLOCK, on the open file description, so every dup and every
+ *   process sharing it sees it too); read with recvMsg and expect `again`.
+ * - The caller must stop() the watch BEFORE closing `fd`: libuv may still hold the number,
+ *   and a closed (or reused) descriptor under a live watch is undefined behaviour.
+ * - One watch per descriptor per thread (EEXIST otherwise, also when Node itself polls the
+ *   descriptor, e.g. through a net.Socket); EPERM for a regular file, EBADF if not open.
+ * - An exception thrown by `onReadable` is an uncaught exception, as from any I/O callback.
+ * - When a worker thread ends, its outstanding watches are stopped with it.
+ */
+export function watchReadable(fd: Fd, onReadable: (this: FdWatch) => void): FdWatch {
+  return addon().watchReadable(fd, onReadable);
 }
 
 /** True if `err` is a system error from the addon (or from Node) with this errno name. */
