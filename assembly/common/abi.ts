@@ -83,6 +83,10 @@ export const LOG_DEBUG: u32 = 3;
 // ---- reset kinds
 /** PCI RST# / power on: everything back to power-on defaults. */
 export const RESET_POWER_ON: u32 = 0;
+/** The supervisor restarted this core after the previous one trapped mid-operation: reset as
+ *  for power-on, then report the lost work the way the device reports failed work (an error
+ *  plus an interrupt), so a driver waiting on it errors out and recovers instead of timing out. */
+export const RESET_AFTER_CRASH: u32 = 1;
 
 /** Size of the buffer `config_ptr()` returns; a device config must fit in it. */
 export const CONFIG_MAX: u32 = 4096;

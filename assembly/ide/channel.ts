@@ -7,13 +7,13 @@ import { SG_ENTRY_SIZE, SG_FLAG_CORE_MEMORY, block_submit } from '../common/abi'
 import { RequestSlot } from '../common/request-slot';
 import { SgList } from '../common/sg-list';
 import {
-  ATA_BSY, ATA_CTL_HOB, ATA_CTL_NIEN, ATA_CTL_SRST, ATA_DEV_DEV, ATA_DRDY, ATA_DRQ, ATA_DSC, ATA_ERR,
+  ATA_BSY, ATA_ERR_ABRT, ATA_CTL_HOB, ATA_CTL_NIEN, ATA_CTL_SRST, ATA_DEV_DEV, ATA_DRDY, ATA_DRQ, ATA_DSC, ATA_ERR,
   CMD_DEVICE_RESET,
 } from './ata-defs';
 import { executeCommand } from './ata-commands';
 import { ataDmaDone, ataDmaStart, ataFlushDone, ataReadBlockDrained, ataReadFetched, ataWriteBlockFilled, ataWriteStored } from './ata-sectors';
 import { atapiDeviceReset, atapiDmaDone, atapiDmaStart, atapiDrqDrained, atapiFetched, atapiPacketReceived } from './atapi-packet';
-import { BM_START_SET, BM_ST_INTERRUPT, BusMasterRegs } from './bus-master';
+import { BM_START_SET, BM_ST_ERROR, BM_ST_INTERRUPT, BusMasterRegs } from './bus-master';
 import {
   STEP_ATAPI_CDB, STEP_ATAPI_DMA_IO, STEP_ATAPI_DMA_READY, STEP_ATAPI_DRQ, STEP_ATAPI_FETCH,
   STEP_ATA_DMA_IO, STEP_ATA_DMA_READY, STEP_ATA_FLUSH_IO, STEP_ATA_READ_DRQ, STEP_ATA_READ_FETCH,
@@ -266,6 +266,15 @@ export class Channel {
     this.drive0.powerOnDefaults();
     this.drive1.powerOnDefaults();
     this.completeReset(BOTH_DEVICES);
+  }
+
+  /** See Controller.reportLostCommands. */
+  reportLostCommand(): void {
+    const drive = this.drive0.present ? this.drive0 : this.drive1.present ? this.drive1 : null;
+    if (drive === null) return;
+    this.selectedUnit = drive === this.drive0 ? 0 : 1;
+    this.bm.status |= BM_ST_ERROR | BM_ST_INTERRUPT;
+    this.failCommand(drive, ATA_ERR_ABRT);
   }
 
   // =====================================================================================

@@ -67,6 +67,14 @@ export class Controller {
     this.channel1.powerOnReset();
   }
 
+  /** After a crash restart nobody knows which command was in flight: every channel with a
+   *  drive ends "a" command with ABRT and a bus-master error, and interrupts, as a drive does
+   *  when a command fails. The driver's error handling then resets the channel and retries. */
+  reportLostCommands(): void {
+    this.channel0.reportLostCommand();
+    this.channel1.reportLostCommand();
+  }
+
   ioRead(space: u32, offset: u64, size: u32): u64 {
     if (!isValidAccessSize(size) || !this.decode(space, offset)) return allOnes(size);
     const ch = this.decodedChannel;

@@ -2,7 +2,7 @@
 // (contract: src/workers/common/core-abi.ts). All state is created here at start-up;
 // nothing allocates afterwards.
 
-import { LOG_ERROR } from '../common/abi';
+import { LOG_ERROR, RESET_AFTER_CRASH } from '../common/abi';
 import { logHex } from '../common/core-log';
 import { INIT_OK, IdeConfig, configBuffer, parseConfig } from './config';
 import { Controller } from './controller';
@@ -28,9 +28,10 @@ export function init(config_len: u32): i32 {
   return INIT_OK;
 }
 
-/** PCI reset / power cycle. Every kind is a full reset for this device. */
+/** PCI reset / power cycle; after a crash also fails whatever the lost core was doing. */
 export function reset(kind: u32): void {
   controller.powerOnReset();
+  if (kind == RESET_AFTER_CRASH) controller.reportLostCommands();
 }
 
 export function io_read(space: u32, offset: u64, size: u32): u64 {

@@ -10,8 +10,8 @@ import { IOREQ_TYPE_COPY, IOREQ_TYPE_PCI_CONFIG, IOREQ_TYPE_PIO, type Ioreq } fr
 import { IrqLines } from '../shared-mem/irq-lines.js';
 import { RequestRing, RingAbortedError, type WaitPolicy } from '../shared-mem/request-ring.js';
 import { releaseRemote, wrapPort } from '../workers/common/comlink-node.js';
-import { IRQ_PCI_INTA } from '../workers/common/core-abi.js';
-import type { BackendDriveSpec, DeviceControlApi, DeviceWorkerData, WorkerStats } from '../workers/common/device-worker.js';
+import { IRQ_PCI_INTA, RESET_AFTER_CRASH, RESET_POWER_ON } from '../workers/common/core-abi.js';
+import type { BackendDriveSpec, DeviceControlApi, DeviceWorkerData, FaultPoint, WorkerStats } from '../workers/common/device-worker.js';
 import { ALL_ONES, type DeviceAccess, type DeviceEndpoint } from './device-endpoint.js';
 import { coreWasm, workerEntry } from './worker-entry.js';
 
@@ -117,11 +117,11 @@ export class DeviceHost implements DeviceEndpoint {
     return { ...(s ?? zero), restarts: this.restarts, state: this.state };
   }
 
-  /** Test hook: the core executes `unreachable` at its next call (worker must allow it). */
-  async injectFault(): Promise<void> {
+  /** Test hook: the core executes `unreachable` at the given point (worker must allow it). */
+  async injectFault(at: FaultPoint = 'next-call'): Promise<void> {
     const inc = this.current;
     if (!inc) throw new Error(`${this.opts.id} is not running`);
-    const p = inc.control.armFault();
+    const p = inc.control.armFault(at);
     inc.ring.kick();
     await p;
   }
@@ -131,7 +131,7 @@ export class DeviceHost implements DeviceEndpoint {
     const inc = this.current;
     if (!inc || this.state !== 'up') return;
     await this.drainBacklog();
-    const p = inc.control.reset();
+    const p = inc.control.reset(RESET_POWER_ON);
     inc.ring.kick();
     await p;
   }
@@ -236,6 +236,11 @@ export class DeviceHost implements DeviceEndpoint {
         await next.worker.terminate();
         return;
       }
+      // Whatever the dead core was doing is lost: the new one reports it as failed work, then
+      // gets the configuration the guest had programmed.
+      const reported = next.control.reset(RESET_AFTER_CRASH);
+      next.ring.kick();
+      await reported;
       this.current = next;
       this.restarts++;
       this.state = 'up';

@@ -60,7 +60,8 @@ describe('crash isolation between two IDE controllers', () => {
     expect((await sys.machine.stats('ide0')).restarts).toBe(0);
 
     // The victim keeps writing (1 MiB DMA commands) until something fails; the bystander
-    // runs its own transfer; the fault is injected while both are busy.
+    // runs its own transfer. The fault fires when the victim's next block request completes,
+    // i.e. certainly in the middle of a DMA transfer.
     const victimBuf = GuestBuffer.scattered(ram, MiB, { seed: 1 });
     victimBuf.write(patternBytes(0, 2048, 1));
     const victimIo = (async () => {
@@ -69,7 +70,7 @@ describe('crash isolation between two IDE controllers', () => {
     })().catch((e: unknown) => e);
     const bystanderIo = writeAndVerify(bystander, images[1]!, 1000, 16384, 2);
     await sleepMs(5);
-    await sys.machine.injectFault('ide0');
+    await sys.machine.injectFault('ide0', 'next-completion');
 
     const victimResult = await victimIo;
     expect(victimResult).toBeInstanceOf(AtaError);

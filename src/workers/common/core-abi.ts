@@ -65,6 +65,7 @@ export const LOG_INFO = 2;
 export const LOG_DEBUG = 3;
 
 export const RESET_POWER_ON = 0;
+export const RESET_AFTER_CRASH = 1;
 export const CONFIG_MAX = 4096;
 
 /** One decoded scatter-gather entry. */

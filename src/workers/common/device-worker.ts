@@ -39,6 +39,8 @@ export interface DeviceWorkerData {
   controlPort: MessagePort;
 }
 
+export type FaultPoint = 'next-call' | 'next-completion';
+
 export interface WorkerStats {
   ioreqs: number;
   postedWrites: number;
@@ -56,11 +58,13 @@ export interface WorkerStats {
 /** The control plane each worker exposes over comlink. */
 export interface DeviceControlApi {
   stats(): WorkerStats;
-  armFault(): void;
+  /** The core traps at its next call ('next-call') or when the next block request completes
+   *  ('next-completion': certainly in the middle of a transfer). Tests only. */
+  armFault(at: FaultPoint): void;
   replaceRam(ram: GuestRamTransferable): void;
   /** PCI RST# of this function: the core returns to power-on state; I/O still in flight
    *  completes into a core that no longer expects it (cores tag request ids by generation). */
-  reset(): void;
+  reset(kind: number): void;
   shutdown(): Promise<void>;
 }
 
@@ -83,7 +87,7 @@ export class DeviceWorker {
   private readonly completions: { reqId: number; status: number }[] = [];
   private readonly timers = new Map<number, number>(); // id -> deadline (ms, performance.now())
   private inFlight = 0;
-  private faultArmed = false;
+  private faultArmed: FaultPoint | null = null;
   private stopping = false;
   private logWindowStart = 0;
   private logsInWindow = 0;
@@ -113,17 +117,17 @@ export class DeviceWorker {
     this.core.reset(RESET_POWER_ON);
     const api: DeviceControlApi = {
       stats: () => this.collectStats(),
-      armFault: () => {
+      armFault: (at) => {
         if (!this.data.faultInjection) throw new Error('fault injection is disabled for this worker');
-        this.faultArmed = true;
+        this.faultArmed = at;
       },
       replaceRam: (t) => {
         // Tables may arrive out of order; replaceRegions ignores one older than the current.
         registerRamBuffers(t);
         this.ram.replaceRegions(t.regions.map((r) => ({ ...r, gpa: asGpa(r.gpa) })), t.generation);
       },
-      reset: () => {
-        this.call(() => this.core.reset(RESET_POWER_ON));
+      reset: (kind) => {
+        this.call(() => this.core.reset(kind));
       },
       shutdown: async () => {
         this.stopping = true;
@@ -168,9 +172,9 @@ export class DeviceWorker {
     return { ...this.stats, fdatasyncs, bounced };
   }
 
-  private call<T>(f: () => T): T {
-    if (this.faultArmed) {
-      this.faultArmed = false;
+  private call<T>(f: () => T, point: FaultPoint = 'next-call'): T {
+    if (this.faultArmed === point) {
+      this.faultArmed = null;
       this.core.debug_fault();
     }
     return f();
@@ -238,7 +242,7 @@ export class DeviceWorker {
   private drainCompletions(): void {
     while (this.completions.length > 0) {
       const c = this.completions.shift()!;
-      this.call(() => this.core.complete(c.reqId, c.status));
+      this.call(() => this.core.complete(c.reqId, c.status), 'next-completion');
     }
   }
 

@@ -18,6 +18,7 @@ import { SimGuestRam } from './sim-ram.js';
 
 export type { DeviceSpec, DriveSpec, IdeDeviceSpec } from '../../devices/device-spec.js';
 export type { DeviceStats } from '../../device-host.js';
+import type { FaultPoint } from '../../../workers/common/device-worker.js';
 
 export interface SimMachineOptions {
   ramBytes?: number;
@@ -91,8 +92,8 @@ export class SimMachine {
     return this.device(id).stats();
   }
 
-  injectFault(id: string): Promise<void> {
-    return this.device(id).injectFault();
+  injectFault(id: string, at: FaultPoint = 'next-call'): Promise<void> {
+    return this.device(id).injectFault(at);
   }
 
   async stop(): Promise<void> {
