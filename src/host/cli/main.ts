@@ -4,6 +4,7 @@ import { OptionError } from './keyval.js';
 
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }> = {
   sim: { summary: 'simulated guest on a built-in scratch disk (default job)', load: () => import('./sim-command.js') },
+  remote: { summary: "serve a device to QEMU's multi-process proxy (x-pci-proxy-dev)", load: () => import('./remote-command.js') },
 };
 
 function usage(): string {

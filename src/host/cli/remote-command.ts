@@ -1,0 +1,87 @@
+// `hvmio remote`: serve one PCI function to QEMU's x-pci-proxy-dev over the multi-process
+// protocol. QEMU (or the guest kit's run-guest-remote.sh) starts us with one end of a
+// socketpair; we exit cleanly when the proxy closes it.
+
+import { fstatSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { GuestRam } from '../../shared-mem/guest-ram.js';
+import { DEFAULT_POLICY } from '../../shared-mem/request-ring.js';
+import { IRQ_PCI_INTA } from '../../workers/common/core-abi.js';
+import { HostBridge } from '../bridge.js';
+import { startDevice } from '../device-factory.js';
+import { bdfOf } from '../pci/pci-bus.js';
+import { MpqemuServer } from '../transports/mpqemu/mpqemu-server.js';
+import { parseDeviceOptions } from './device-options.js';
+import { OptionError } from './keyval.js';
+
+const HELP = `usage: hvmio remote --device SPEC [--fd N]
+
+Serves one PCI device to QEMU's multi-process proxy (-device x-pci-proxy-dev,fd=...).
+The socket is the inherited file descriptor N (--fd, or the MPQEMU_FD environment variable,
+which the guest kit's run-guest-remote.sh sets).
+
+options:
+  --device SPEC   piix3-ide,id=ID,drive=FILE[,cache=none|writeback][,media=disk|cdrom]
+                  (plus ide-hd/ide-cd,bus=ID.N,... for more drives). The controller runs in
+                  PCI native mode: the proxy forwards only BARs, not legacy ports.
+  --fd N          protocol socket (default: $MPQEMU_FD)
+  --stats         print device statistics on stderr when the proxy disconnects
+  -h, --help      this text
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      device: { type: 'string', multiple: true },
+      fd: { type: 'string' },
+      stats: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const fdText = values.fd ?? process.env.MPQEMU_FD;
+  if (fdText === undefined) throw new OptionError('no protocol socket: give --fd N or set MPQEMU_FD');
+  const fd = Number(fdText);
+  if (!Number.isInteger(fd) || fd < 0) throw new OptionError(`--fd: "${fdText}" is not a file descriptor number`);
+  let isSocket = false;
+  try {
+    isSocket = fstatSync(fd).isSocket();
+  } catch {
+    throw new OptionError(`--fd ${fd}: not an open file descriptor`);
+  }
+  if (!isSocket) throw new OptionError(`--fd ${fd}: not a socket`);
+  const devices = parseDeviceOptions(values.device ?? [], { ideMode: 'native' });
+  if (devices.length !== 1) throw new OptionError(`exactly one --device per proxy socket (got ${devices.length})`);
+  const spec = devices[0]!;
+  if (spec.mode !== 'native') throw new OptionError(`--device ${spec.id}: mode=legacy cannot work through QEMU's proxy (it forwards BARs only)`);
+
+  const log = (line: string) => console.error(`hvmio remote: ${line}`);
+  const ram = new GuestRam([]);
+  const bridge = new HostBridge();
+  let server: MpqemuServer | null = null;
+  const { host, fn } = await startDevice(spec, {
+    bridge,
+    bdf: bdfOf(0, 0, 0),
+    ram,
+    policy: DEFAULT_POLICY,
+    onIrq: (line, level) => {
+      if (line === IRQ_PCI_INTA) server?.setIntx(level);
+    },
+    log,
+  });
+  server = new MpqemuServer({ fd, bridge, fn, host, ram, log });
+  const end = await server.run();
+  const stats = await host.stats();
+  await host.stop();
+  if (values.stats) {
+    console.error(`hvmio remote: ${spec.id} ${JSON.stringify({ ...stats, ...server.stats, irqSignals: server.irq.signals })}`);
+  }
+  if (end.reason === 'eof') return 0;
+  log(`connection dropped: ${end.message}`);
+  return 1;
+}
