@@ -40,7 +40,7 @@ export interface WaitPolicy {
  * and 2 s idle with a ping every 5 ms: adaptive worker CPU within a few percent of plain wait.
  * MEASURED_FIGURES
  */
-export const DEFAULT_SPIN_NS = 20_000;
+export const DEFAULT_SPIN_NS = 50_000;
 
 export const DEFAULT_WAIT_POLICY: WaitPolicy = Object.freeze({ mode: 'adaptive', spinNs: DEFAULT_SPIN_NS });
 export const WAIT_ONLY_POLICY: WaitPolicy = Object.freeze({ mode: 'wait', spinNs: 0 });
@@ -55,6 +55,10 @@ export const SPIN_MODE_CEILING_MS = 1000;
 export const SPIN_GROW_START_NS = 4_000;
 /** A grown budget covers the gap that was missed times this. */
 export const SPIN_GROW_MARGIN = 1.5;
+/** After this many spins in a row that ended in sleeping anyway, stop spinning for a while... */
+export const SPIN_MISS_STREAK_LIMIT = 4;
+/** ...for this many waits, then try again. */
+export const SPIN_COOLDOWN_WAITS = 64;
 
 /** Checks of the condition between two clock reads while spinning (a clock read costs ~30 ns,
  *  an Atomics.load a few). */
@@ -84,10 +88,23 @@ export function spinUntil(ready: () => boolean, budgetNs: number): boolean {
   }
 }
 
-/** The per-waiter adaptive spin budget (one per waiting side of a ring). */
+/**
+ * The per-waiter adaptive spin budget (one per waiting side of a ring).
+ *
+ * Besides growing and shrinking with the gaps it sees, it backs off when spinning keeps failing:
+ * on an oversubscribed machine the peer thread may only get a CPU once this one stops spinning,
+ * so the peer's answer always comes just after the spin ends, which looks like "a slightly
+ * longer spin would have paid" and would keep the budget at its maximum while every spin is
+ * wasted (measured: p50 rose to about the budget plus a wake-up, worse than never spinning).
+ * SPIN_MISS_STREAK_LIMIT misses in a row switch spinning off for SPIN_COOLDOWN_WAITS waits.
+ */
 export class SpinBudget {
   /** Current budget; -1 until the first wait, which starts optimistic at the policy maximum. */
   private currentNs = -1;
+  private missStreak = 0;
+  private cooldownWaits = 0;
+  /** The wait in progress was given a non-zero spin. */
+  private spinning = false;
 
   /** What to spin for this wait. */
   spinNs(policy: WaitPolicy, timeoutMs: number): number {
@@ -99,14 +116,33 @@ export class SpinBudget {
       case 'adaptive': {
         const max = Math.max(0, policy.spinNs);
         if (this.currentNs < 0 || this.currentNs > max) this.currentNs = max;
+        if (this.cooldownWaits > 0) {
+          this.cooldownWaits--;
+          this.spinning = false;
+          return 0;
+        }
+        this.spinning = this.currentNs > 0;
         return this.currentNs;
       }
     }
   }
 
+  /** The event came while spinning (or before the wait began). */
+  onSpinHit(): void {
+    this.missStreak = 0;
+    this.spinning = false;
+  }
+
   /** The waiter slept and the event came `gapNs` after it started waiting. */
   onSlept(policy: WaitPolicy, gapNs: number): void {
     if (policy.mode !== 'adaptive') return;
+    if (this.spinning) {
+      this.spinning = false;
+      if (++this.missStreak >= SPIN_MISS_STREAK_LIMIT) {
+        this.missStreak = 0;
+        this.cooldownWaits = SPIN_COOLDOWN_WAITS;
+      }
+    }
     const max = Math.max(0, policy.spinNs);
     if (gapNs <= max) {
       // A longer spin would have caught it, and we know how much longer: cover the gap with
@@ -119,8 +155,9 @@ export class SpinBudget {
     }
   }
 
-  /** The wait timed out: the longest gap there is. */
+  /** The wait timed out: the longest gap there is (an idle device, not a failing spin). */
   onTimeout(policy: WaitPolicy): void {
+    this.spinning = false;
     if (policy.mode === 'adaptive') this.shrink();
   }
 
@@ -181,7 +218,10 @@ export class Doorbell {
   waitUntil(ready: () => boolean, policy: WaitPolicy, timeoutMs: number, budget: SpinBudget): boolean {
     if (ready()) return true;
     const startMs = sharedClockMs();
-    if (spinUntil(ready, budget.spinNs(policy, timeoutMs))) return true;
+    if (spinUntil(ready, budget.spinNs(policy, timeoutMs))) {
+      budget.onSpinHit();
+      return true;
+    }
     const deadline = startMs + timeoutMs;
     let notified = false;
     for (;;) {
@@ -209,7 +249,10 @@ export class Doorbell {
   async waitUntilAsync(ready: () => boolean, policy: WaitPolicy, timeoutMs: number, budget: SpinBudget): Promise<boolean> {
     if (ready()) return true;
     const startMs = sharedClockMs();
-    if (spinUntil(ready, budget.spinNs(policy, timeoutMs))) return true;
+    if (spinUntil(ready, budget.spinNs(policy, timeoutMs))) {
+      budget.onSpinHit();
+      return true;
+    }
     const deadline = startMs + timeoutMs;
     let notified = false;
     for (;;) {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   Doorbell,
+  SPIN_COOLDOWN_WAITS,
   SPIN_GROW_MARGIN,
   SPIN_GROW_START_NS,
+  SPIN_MISS_STREAK_LIMIT,
   SPIN_MODE_CEILING_MS,
   SpinBudget,
   spinUntil,
@@ -24,19 +26,19 @@ describe('adaptive spin budget', () => {
     const p = adaptive(20_000);
     expect(b.spinNs(p, 1000)).toBe(20_000);
     b.onSlept(p, 5_000_000); // 5 ms idle: no allowed spin would have helped
-    expect(b.spinNs(p, 1000)).toBe(10_000);
+    expect(b.current).toBe(10_000);
     b.onSlept(p, 5_000_000);
-    expect(b.spinNs(p, 1000)).toBe(5_000);
+    expect(b.current).toBe(5_000);
     b.onTimeout(p);
-    expect(b.spinNs(p, 1000)).toBe(0); // 2.5 µs is below the smallest useful budget
+    expect(b.current).toBe(0); // 2.5 µs is below the smallest useful budget
     b.onSlept(p, 1_000); // would have been caught by a 1 µs spin
-    expect(b.spinNs(p, 1000)).toBe(SPIN_GROW_START_NS);
+    expect(b.current).toBe(SPIN_GROW_START_NS);
     b.onSlept(p, 2_000); // doubling covers it
-    expect(b.spinNs(p, 1000)).toBe(2 * SPIN_GROW_START_NS);
+    expect(b.current).toBe(2 * SPIN_GROW_START_NS);
     b.onSlept(p, 12_000); // more than doubling: jump to the gap plus margin
-    expect(b.spinNs(p, 1000)).toBe(12_000 * SPIN_GROW_MARGIN);
+    expect(b.current).toBe(12_000 * SPIN_GROW_MARGIN);
     b.onSlept(p, 18_000);
-    expect(b.spinNs(p, 1000)).toBe(20_000); // capped at the policy maximum
+    expect(b.current).toBe(20_000); // capped at the policy maximum
   });
 
   it('respects a maximum below the growth start, and a policy that lowers its maximum', () => {
@@ -51,6 +53,36 @@ describe('adaptive spin budget', () => {
     expect(c.spinNs(adaptive(5_000), 1)).toBe(5_000);
     b.onSlept({ mode: 'wait', spinNs: 0 }, 1); // other modes do not train the budget
     expect(b.spinNs(adaptive(1_000), 1)).toBe(1_000);
+  });
+});
+
+describe('adaptive spin budget, back-off', () => {
+  it('stops spinning after a streak of spins that missed, then tries again', () => {
+    const b = new SpinBudget();
+    const p = adaptive(50_000);
+    for (let i = 0; i < SPIN_MISS_STREAK_LIMIT; i++) {
+      expect(b.spinNs(p, 1000)).toBe(50_000);
+      b.onSlept(p, 40_000); // just after the spin gave up: "longer would have paid", yet it missed
+    }
+    for (let i = 0; i < SPIN_COOLDOWN_WAITS; i++) {
+      expect(b.spinNs(p, 1000)).toBe(0);
+      b.onSlept(p, 40_000);
+    }
+    expect(b.spinNs(p, 1000)).toBe(50_000);
+  });
+
+  it('forgets a streak on a hit', () => {
+    const b = new SpinBudget();
+    const p = adaptive(50_000);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < SPIN_MISS_STREAK_LIMIT - 1; i++) {
+        b.spinNs(p, 1000);
+        b.onSlept(p, 40_000);
+      }
+      b.spinNs(p, 1000);
+      b.onSpinHit();
+    }
+    expect(b.spinNs(p, 1000)).toBe(50_000);
   });
 });
 
