@@ -4,6 +4,7 @@ import { OptionError } from './keyval.js';
 
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }> = {
   sim: { summary: 'simulated guest on a built-in scratch disk (default job)', load: () => import('./sim-command.js') },
+  run: { summary: 'boot the bundled Linux guest under QEMU with our device behind its proxy', load: () => import('./run-command.js') },
   remote: { summary: "serve a device to QEMU's multi-process proxy (x-pci-proxy-dev)", load: () => import('./remote-command.js') },
 };
 
