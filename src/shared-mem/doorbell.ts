@@ -75,16 +75,26 @@ function stampNow(): number {
   return Math.floor((sharedClockMs() * 1000) % 4294967296) | 0;
 }
 
-/** Spins until `ready()` or `budgetNs` elapsed. True if ready. */
-export function spinUntil(ready: () => boolean, budgetNs: number): boolean {
-  if (ready()) return true;
+/**
+ * What a waiter waits for. An object rather than a closure: waits are on the hot path, and a
+ * class instance is cheaper to make than a closure (notably under tsx/esbuild, whose keepNames
+ * helper defines a `name` property on every closure it creates).
+ */
+export interface WaitCondition {
+  ready(): boolean;
+}
+
+/** Spins until `cond.ready()` or `budgetNs` elapsed since `from` (performance.now() ms). True if
+ *  ready. */
+export function spinUntil(cond: WaitCondition, budgetNs: number, from: number = performance.now()): boolean {
+  if (cond.ready()) return true;
   if (!(budgetNs > 0)) return false;
-  const deadline = performance.now() + budgetNs / 1e6;
+  const deadline = from + budgetNs / 1e6;
   for (;;) {
     for (let i = 0; i < CHECKS_PER_CLOCK_READ; i++) {
-      if (ready()) return true;
+      if (cond.ready()) return true;
     }
-    if (performance.now() >= deadline) return ready();
+    if (performance.now() >= deadline) return cond.ready();
   }
 }
 
@@ -214,20 +224,31 @@ export class Doorbell {
     return Atomics.load(this.words, this.sleepersIndex);
   }
 
-  /** Blocks the calling thread until `ready()` or `timeoutMs` (Infinity allowed). True if ready. */
-  waitUntil(ready: () => boolean, policy: WaitPolicy, timeoutMs: number, budget: SpinBudget): boolean {
-    if (ready()) return true;
-    const startMs = sharedClockMs();
-    if (spinUntil(ready, budget.spinNs(policy, timeoutMs))) {
+  /**
+   * Phase 1 of a wait: spin for the policy's budget. Returns -1 if `cond.ready()` came true (no
+   * sleep needed), otherwise the time the wait began (performance.now() ms), to hand to
+   * sleepUntil / sleepUntilAsync. Split out so that a caller whose answer usually arrives
+   * within the spin can stay synchronous (no promise machinery on the fast path).
+   */
+  spin(cond: WaitCondition, policy: WaitPolicy, timeoutMs: number, budget: SpinBudget): number {
+    if (cond.ready()) return -1;
+    const start = performance.now();
+    if (spinUntil(cond, budget.spinNs(policy, timeoutMs), start)) {
       budget.onSpinHit();
-      return true;
+      return -1;
     }
-    const deadline = startMs + timeoutMs;
+    return start;
+  }
+
+  /** Phase 2: blocks the thread in Atomics.wait until `cond.ready()` or `timeoutMs` after `start`
+   *  (Infinity allowed). True if ready. */
+  sleepUntil(cond: WaitCondition, policy: WaitPolicy, timeoutMs: number, budget: SpinBudget, start: number): boolean {
+    const deadline = start + timeoutMs;
     let notified = false;
     for (;;) {
       const seq = Atomics.load(this.words, this.seqIndex);
-      if (ready()) break;
-      const remaining = deadline - sharedClockMs();
+      if (cond.ready()) break;
+      const remaining = deadline - performance.now();
       if (remaining <= 0) {
         budget.onTimeout(policy);
         return false;
@@ -235,53 +256,59 @@ export class Doorbell {
       Atomics.add(this.words, this.sleepersIndex, 1);
       let outcome: WaitOutcome = 'not-equal';
       try {
-        if (!ready()) outcome = Atomics.wait(this.words, this.seqIndex, seq, remaining);
+        if (!cond.ready()) outcome = Atomics.wait(this.words, this.seqIndex, seq, remaining);
       } finally {
         Atomics.sub(this.words, this.sleepersIndex, 1);
       }
       if (outcome === 'ok') notified = true;
     }
-    budget.onSlept(policy, this.gapNs(startMs, notified));
+    budget.onSlept(policy, this.gapNs(start, notified));
     return true;
+  }
+
+  /** Phase 2 with Atomics.waitAsync: the thread's event loop keeps running meanwhile. */
+  async sleepUntilAsync(cond: WaitCondition, policy: WaitPolicy, timeoutMs: number, budget: SpinBudget, start: number): Promise<boolean> {
+    const deadline = start + timeoutMs;
+    let notified = false;
+    for (;;) {
+      const seq = Atomics.load(this.words, this.seqIndex);
+      if (cond.ready()) break;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) {
+        budget.onTimeout(policy);
+        return false;
+      }
+      Atomics.add(this.words, this.sleepersIndex, 1);
+      let outcome: WaitOutcome = 'not-equal';
+      try {
+        if (!cond.ready()) outcome = await waitAsync(this.words, this.seqIndex, seq, remaining);
+      } finally {
+        Atomics.sub(this.words, this.sleepersIndex, 1);
+      }
+      if (outcome === 'ok') notified = true;
+    }
+    budget.onSlept(policy, this.gapNs(start, notified));
+    return true;
+  }
+
+  /** Blocks the calling thread until `cond.ready()` or `timeoutMs` (Infinity allowed). True if ready. */
+  waitUntil(cond: WaitCondition, policy: WaitPolicy, timeoutMs: number, budget: SpinBudget): boolean {
+    const start = this.spin(cond, policy, timeoutMs, budget);
+    return start < 0 || this.sleepUntil(cond, policy, timeoutMs, budget, start);
   }
 
   /** Like waitUntil, but sleeps with Atomics.waitAsync: the thread's event loop keeps running. */
-  async waitUntilAsync(ready: () => boolean, policy: WaitPolicy, timeoutMs: number, budget: SpinBudget): Promise<boolean> {
-    if (ready()) return true;
-    const startMs = sharedClockMs();
-    if (spinUntil(ready, budget.spinNs(policy, timeoutMs))) {
-      budget.onSpinHit();
-      return true;
-    }
-    const deadline = startMs + timeoutMs;
-    let notified = false;
-    for (;;) {
-      const seq = Atomics.load(this.words, this.seqIndex);
-      if (ready()) break;
-      const remaining = deadline - sharedClockMs();
-      if (remaining <= 0) {
-        budget.onTimeout(policy);
-        return false;
-      }
-      Atomics.add(this.words, this.sleepersIndex, 1);
-      let outcome: WaitOutcome = 'not-equal';
-      try {
-        if (!ready()) outcome = await waitAsync(this.words, this.seqIndex, seq, remaining);
-      } finally {
-        Atomics.sub(this.words, this.sleepersIndex, 1);
-      }
-      if (outcome === 'ok') notified = true;
-    }
-    budget.onSlept(policy, this.gapNs(startMs, notified));
-    return true;
+  waitUntilAsync(cond: WaitCondition, policy: WaitPolicy, timeoutMs: number, budget: SpinBudget): Promise<boolean> {
+    const start = this.spin(cond, policy, timeoutMs, budget);
+    return start < 0 ? Promise.resolve(true) : this.sleepUntilAsync(cond, policy, timeoutMs, budget, start);
   }
 
-  /** How long after `startMs` the awaited event happened: the ringer's stamp if it notified us
-   *  (excludes our wake-up latency), otherwise our own measurement. */
-  private gapNs(startMs: number, notified: boolean): number {
-    const measuredNs = (sharedClockMs() - startMs) * 1e6;
+  /** How long after `start` (performance.now() ms) the awaited event happened: the ringer's
+   *  stamp if it notified us (excludes our wake-up latency), otherwise our own measurement. */
+  private gapNs(start: number, notified: boolean): number {
+    const measuredNs = (performance.now() - start) * 1e6;
     if (!notified) return measuredNs;
-    const startUs = Math.floor((startMs * 1000) % 4294967296) | 0;
+    const startUs = Math.floor(((performance.timeOrigin + start) * 1000) % 4294967296) | 0;
     const gapUs = (Atomics.load(this.words, this.stampIndex) - startUs) | 0;
     return gapUs >= 0 && gapUs * 1000 <= measuredNs ? gapUs * 1000 : measuredNs;
   }

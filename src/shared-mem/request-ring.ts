@@ -37,15 +37,14 @@ import {
   allOnes,
   isKnownIoreqType,
   isValidAccessSize,
-  loadState,
   readIoreq,
-  storeState,
   writeIoreq,
+  IOREQ_STATE_MASK,
   IOREQ_OFFSET_FLAGS,
   IOREQ_DIR_READ,
   type Ioreq,
 } from './ioreq.js';
-import { DEFAULT_WAIT_POLICY, Doorbell, SpinBudget, WAIT_ONLY_POLICY, type WaitPolicy } from './doorbell.js';
+import { DEFAULT_WAIT_POLICY, Doorbell, SpinBudget, WAIT_ONLY_POLICY, type WaitCondition, type WaitPolicy } from './doorbell.js';
 
 export { DEFAULT_SPIN_NS, DEFAULT_WAIT_POLICY, DEFAULT_WAIT_POLICY as DEFAULT_POLICY, SPIN_POLICY, WAIT_ONLY_POLICY, type WaitMode, type WaitPolicy } from './doorbell.js';
 
@@ -98,11 +97,25 @@ export class RingAbortedError extends Error {
   }
 }
 
+/** A producer's wait condition: the slot at `offset` was answered, or the wait was aborted. */
+class Answered implements WaitCondition {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly offset: number,
+    private readonly signal: AbortCheck | undefined,
+  ) {}
+
+  ready(): boolean {
+    return (Atomics.load(this.bytes, this.offset + IOREQ_OFFSET_FLAGS) & IOREQ_STATE_MASK) === IORESP_READY || this.signal?.aborted === true;
+  }
+}
+
 export class RequestRing {
   readonly slots: number;
   private readonly buffer: SharedArrayBuffer;
   private readonly words: Int32Array;
   private readonly view: DataView;
+  private readonly bytes: Uint8Array;
   private readonly mask: number;
   private readonly workBell: Doorbell;
   private readonly responseBell: Doorbell;
@@ -112,8 +125,7 @@ export class RequestRing {
   private readonly consumerWasAsleep: Uint8Array;
   /** Kicks already reported by waitForWork (consumer-local). */
   private kicksSeen: number;
-  private readonly workOrKick = (): boolean =>
-    Atomics.load(this.words, HEAD) !== Atomics.load(this.words, TAIL) || Atomics.load(this.words, CONTROL_KICK) !== this.kicksSeen;
+  private readonly workOrKick: WaitCondition = { ready: () => this.queued() > 0 || Atomics.load(this.words, CONTROL_KICK) !== this.kicksSeen };
 
   /** A fresh ring of `slots` (a power of two) request slots. */
   static create(slots: number = DEFAULT_RING_SLOTS): RequestRing {
@@ -152,6 +164,7 @@ export class RequestRing {
     this.buffer = sab;
     this.words = words;
     this.view = new DataView(sab);
+    this.bytes = new Uint8Array(sab);
     this.slots = slots;
     this.mask = slots - 1;
     this.workBell = new Doorbell(words, DOORBELL, CONSUMER_SLEEPING, DOORBELL_STAMP);
@@ -166,7 +179,13 @@ export class RequestRing {
 
   /** Requests submitted and not yet taken by the consumer. */
   pending(): number {
-    return (Atomics.load(this.words, HEAD) - Atomics.load(this.words, TAIL)) >>> 0;
+    return Math.max(0, this.queued());
+  }
+
+  /** head - tail. Can be -1 for a moment: the consumer may take a request as soon as its state
+   *  says READY, before the producer's head update that follows lands. */
+  private queued(): number {
+    return (Atomics.load(this.words, HEAD) - Atomics.load(this.words, TAIL)) | 0;
   }
 
   /** Malformed slots the consumer answered itself (all-ones reads, dropped writes). */
@@ -186,6 +205,22 @@ export class RequestRing {
     return this.postedAt(this.offsetOf(slot));
   }
 
+  // A slot's state is bits 0-3 of its flags byte (offset 30). The ring reads and writes it with
+  // byte-wide Atomics: a sequentially consistent store is the release that publishes the
+  // slot's plain-written fields, and a load the acquire before reading them. Only the side that
+  // owns the slot at that moment writes the byte (producer: NONE -> READY and RESP -> NONE;
+  // consumer: READY -> INPROCESS -> RESP), so keeping the flag bits by read-then-store loses
+  // nothing, and byte 31 (type) is never touched. Cheaper than ioreq.ts's word-wide
+  // compare-exchange, which must also work on pages shared with Xen.
+  private stateAt(offset: number): number {
+    return Atomics.load(this.bytes, offset + IOREQ_OFFSET_FLAGS) & IOREQ_STATE_MASK;
+  }
+
+  private setStateAt(offset: number, state: number): void {
+    const at = offset + IOREQ_OFFSET_FLAGS;
+    Atomics.store(this.bytes, at, (this.bytes[at]! & ~IOREQ_STATE_MASK) | state);
+  }
+
   private postedAt(offset: number): boolean {
     return (this.view.getUint16(offset + IOREQ_OFFSET_PAD0, true) & RING_FLAG_POSTED) !== 0;
   }
@@ -196,13 +231,15 @@ export class RequestRing {
    *  the consumer frees their slot itself. */
   submit(req: Ioreq, posted: boolean): number {
     const head = Atomics.load(this.words, HEAD);
-    if (((head - Atomics.load(this.words, TAIL)) >>> 0) >= this.slots) return -1;
     const slot = head & this.mask;
     const offset = RING_HEADER_BYTES + slot * IOREQ_BYTES;
-    if (loadState(this.words, offset) !== STATE_NONE) return -1; // answer not collected yet
+    // The slot's own state is the whole full check (no read of the consumer's tail line): slots
+    // are reused in order, so NONE here means the request that used it N submissions ago was
+    // taken and completed; anything else means queued, in process, or answered but uncollected.
+    if (this.stateAt(offset) !== STATE_NONE) return -1;
     writeIoreq(this.view, offset, req);
     this.view.setUint16(offset + IOREQ_OFFSET_PAD0, posted ? RING_FLAG_POSTED : 0, true);
-    storeState(this.words, offset, IOREQ_READY);
+    this.setStateAt(offset, IOREQ_READY);
     Atomics.store(this.words, HEAD, (head + 1) | 0);
     this.consumerWasAsleep[slot] = this.workBell.ring() ? 1 : 0;
     return slot;
@@ -210,17 +247,21 @@ export class RequestRing {
 
   /** True once the consumer answered the request in `slot`. */
   responseReady(slot: number): boolean {
-    return loadState(this.words, this.offsetOf(slot)) === IORESP_READY;
+    return this.stateAt(this.offsetOf(slot)) === IORESP_READY;
   }
 
   /** The answer's data; frees the slot. Throws if there is no answer yet (a caller bug). */
   takeResponse(slot: number): bigint {
     const offset = this.offsetOf(slot);
-    if (loadState(this.words, offset) !== IORESP_READY) {
+    if (this.stateAt(offset) !== IORESP_READY) {
       throw new Error(`ring slot ${slot} has no response to take`);
     }
+    return this.takeAt(offset);
+  }
+
+  private takeAt(offset: number): bigint {
     const data = this.view.getBigUint64(offset + IOREQ_OFFSET_DATA, true);
-    storeState(this.words, offset, STATE_NONE);
+    this.setStateAt(offset, STATE_NONE);
     return data;
   }
 
@@ -229,15 +270,31 @@ export class RequestRing {
    * policy's budget, then sleeps in Atomics.waitAsync on respSeq. Rejects with RingAbortedError
    * once `signal.aborted` is true (call wakeProducer() after setting it, so that a sleeping
    * waiter notices at once; otherwise it notices within ABORT_RECHECK_MS).
+   * When the answer comes within the spin, the promise is created already resolved: no async
+   * machinery on the fast path.
    */
-  async awaitResponse(slot: number, policy: WaitPolicy = DEFAULT_WAIT_POLICY, signal?: AbortCheck): Promise<bigint> {
+  awaitResponse(slot: number, policy: WaitPolicy = DEFAULT_WAIT_POLICY, signal?: AbortCheck): Promise<bigint> {
     const offset = this.offsetOf(slot);
-    const ready = (): boolean => loadState(this.words, offset) === IORESP_READY || signal?.aborted === true;
+    const answered = new Answered(this.bytes, offset, signal);
     const first = this.producerPolicy(slot, policy);
+    const start = this.responseBell.spin(answered, first, ABORT_RECHECK_MS, this.producerBudget);
+    if (start < 0 && this.stateAt(offset) === IORESP_READY) return Promise.resolve(this.takeAt(offset));
+    return this.sleepForResponse(slot, offset, answered, first, start, signal);
+  }
+
+  private async sleepForResponse(
+    slot: number,
+    offset: number,
+    answered: Answered,
+    first: WaitPolicy,
+    spinStart: number,
+    signal: AbortCheck | undefined,
+  ): Promise<bigint> {
     for (let round = 0; ; round++) {
-      await this.responseBell.waitUntilAsync(ready, round === 0 ? first : WAIT_ONLY_POLICY, ABORT_RECHECK_MS, this.producerBudget);
-      if (loadState(this.words, offset) === IORESP_READY) return this.takeResponse(slot);
+      if (this.stateAt(offset) === IORESP_READY) return this.takeAt(offset);
       if (signal?.aborted === true) throw new RingAbortedError(slot);
+      const policy = round === 0 ? first : WAIT_ONLY_POLICY;
+      await this.responseBell.sleepUntilAsync(answered, policy, ABORT_RECHECK_MS, this.producerBudget, round === 0 ? spinStart : performance.now());
     }
   }
 
@@ -249,9 +306,8 @@ export class RequestRing {
    */
   awaitResponseSync(slot: number, policy: WaitPolicy, timeoutMs: number, signal?: AbortCheck): bigint | null {
     const offset = this.offsetOf(slot);
-    const ready = (): boolean => loadState(this.words, offset) === IORESP_READY || signal?.aborted === true;
-    this.responseBell.waitUntil(ready, this.producerPolicy(slot, policy), timeoutMs, this.producerBudget);
-    if (loadState(this.words, offset) === IORESP_READY) return this.takeResponse(slot);
+    this.responseBell.waitUntil(new Answered(this.bytes, offset, signal), this.producerPolicy(slot, policy), timeoutMs, this.producerBudget);
+    if (this.stateAt(offset) === IORESP_READY) return this.takeAt(offset);
     if (signal?.aborted === true) throw new RingAbortedError(slot);
     return null;
   }
@@ -287,10 +343,14 @@ export class RequestRing {
   peek(): number {
     for (let i = 0; i < this.slots; i++) {
       const tail = Atomics.load(this.words, TAIL);
-      if (Atomics.load(this.words, HEAD) === tail) return -1;
       const slot = tail & this.mask;
       const offset = RING_HEADER_BYTES + slot * IOREQ_BYTES;
-      if (loadState(this.words, offset) === IOREQ_READY && this.wellFormed(offset)) return slot;
+      // Fast path: the slot's state is what publishes a request; head need not be read.
+      if (this.stateAt(offset) === IOREQ_READY && this.wellFormed(offset)) return slot;
+      // Nothing queued, or the producer is between its stores: not garbage.
+      if (((Atomics.load(this.words, HEAD) - tail) | 0) <= 0) return -1;
+      // head moved past this slot, so its READY store is visible by now (it came first).
+      if (this.stateAt(offset) === IOREQ_READY && this.wellFormed(offset)) return slot;
       this.answerGarbage(offset, tail);
     }
     return -1;
@@ -307,14 +367,14 @@ export class RequestRing {
     Atomics.store(this.words, TAIL, (tail + 1) | 0);
     Atomics.add(this.words, GARBAGE_COUNT, 1);
     if (this.postedAt(offset)) {
-      storeState(this.words, offset, STATE_NONE);
+      this.setStateAt(offset, STATE_NONE);
       return;
     }
     if ((this.view.getUint8(offset + IOREQ_OFFSET_FLAGS) & IOREQ_DIR_READ) !== 0) {
       const size = this.view.getUint32(offset + IOREQ_OFFSET_SIZE, true);
       this.view.setBigUint64(offset + IOREQ_OFFSET_DATA, allOnes(size), true);
     }
-    storeState(this.words, offset, IORESP_READY);
+    this.setStateAt(offset, IORESP_READY);
     this.responseBell.ring();
   }
 
@@ -326,8 +386,8 @@ export class RequestRing {
   read(slot: number): RingRequest {
     const offset = this.offsetOf(slot);
     const tail = Atomics.load(this.words, TAIL);
-    if ((tail & this.mask) === slot && Atomics.load(this.words, HEAD) !== tail && loadState(this.words, offset) === IOREQ_READY) {
-      storeState(this.words, offset, IOREQ_INPROCESS);
+    if ((tail & this.mask) === slot && this.stateAt(offset) === IOREQ_READY) {
+      this.setStateAt(offset, IOREQ_INPROCESS);
       Atomics.store(this.words, TAIL, (tail + 1) | 0);
     }
     const req = readIoreq(this.view, offset) as RingRequest;
@@ -342,13 +402,13 @@ export class RequestRing {
    */
   respond(slot: number, data: bigint): boolean {
     const offset = this.offsetOf(slot);
-    if (loadState(this.words, offset) !== IOREQ_INPROCESS) return false;
+    if (this.stateAt(offset) !== IOREQ_INPROCESS) return false;
     if (this.postedAt(offset)) {
-      storeState(this.words, offset, STATE_NONE);
+      this.setStateAt(offset, STATE_NONE);
       return true;
     }
     this.view.setBigUint64(offset + IOREQ_OFFSET_DATA, BigInt.asUintN(64, data), true);
-    storeState(this.words, offset, IORESP_READY);
+    this.setStateAt(offset, IORESP_READY);
     this.responseBell.ring();
     return true;
   }
@@ -357,9 +417,9 @@ export class RequestRing {
    *  answered as an absent device would (reads all-ones, writes acknowledged). */
   finish(slot: number): boolean {
     const offset = this.offsetOf(slot);
-    if (loadState(this.words, offset) !== IOREQ_INPROCESS) return false;
+    if (this.stateAt(offset) !== IOREQ_INPROCESS) return false;
     if (this.postedAt(offset)) {
-      storeState(this.words, offset, STATE_NONE);
+      this.setStateAt(offset, STATE_NONE);
       return true;
     }
     const isRead = (this.view.getUint8(offset + IOREQ_OFFSET_FLAGS) & IOREQ_DIR_READ) !== 0;
@@ -387,7 +447,7 @@ export class RequestRing {
       this.kicksSeen = kicks;
       return 'kick';
     }
-    return Atomics.load(this.words, HEAD) !== Atomics.load(this.words, TAIL) ? 'work' : 'timeout';
+    return this.queued() > 0 ? 'work' : 'timeout';
   }
 
   /** The consumer's current adaptive spin budget in ns (statistics, tests). */

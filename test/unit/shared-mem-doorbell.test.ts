@@ -89,15 +89,15 @@ describe('adaptive spin budget, back-off', () => {
 describe('spinUntil', () => {
   it('returns as soon as the condition holds', () => {
     let calls = 0;
-    expect(spinUntil(() => ++calls === 100, 1e9)).toBe(true);
+    expect(spinUntil({ ready: () => ++calls === 100 }, 1e9)).toBe(true);
     expect(calls).toBe(100);
   });
 
   it('gives up after its budget, and does not spin with none', () => {
     let calls = 0;
-    expect(spinUntil(() => (calls++, false), 0)).toBe(false);
+    expect(spinUntil({ ready: () => (calls++, false) }, 0)).toBe(false);
     expect(calls).toBe(1);
-    expect(spinUntil(() => false, 50_000)).toBe(false);
+    expect(spinUntil({ ready: () => false }, 50_000)).toBe(false);
   });
 });
 
@@ -112,7 +112,7 @@ describe('Doorbell', () => {
     door.ring();
     door.ring();
     expect(door.sequence).toBe(2);
-    expect(door.waitUntil(() => false, { mode: 'wait', spinNs: 0 }, 2, new SpinBudget())).toBe(false);
+    expect(door.waitUntil({ ready: () => false }, { mode: 'wait', spinNs: 0 }, 2, new SpinBudget())).toBe(false);
     expect(door.sleepers).toBe(0);
     expect(words[2]).toBe(0); // no stamp: nobody slept while it rang
   });
@@ -122,7 +122,7 @@ describe('Doorbell', () => {
     const budget = new SpinBudget();
     const policy = adaptive(20_000);
     let flag = false;
-    const waiting = door.waitUntilAsync(() => flag, policy, 10_000, budget);
+    const waiting = door.waitUntilAsync({ ready: () => flag }, policy, 10_000, budget);
     expect(door.sleepers).toBe(1);
     setTimeout(() => {
       flag = true;
@@ -137,7 +137,7 @@ describe('Doorbell', () => {
   it('re-checks a condition on wakeAll without anything published', async () => {
     const { door } = bell();
     const signal = { aborted: false };
-    const waiting = door.waitUntilAsync(() => signal.aborted, { mode: 'wait', spinNs: 0 }, 10_000, new SpinBudget());
+    const waiting = door.waitUntilAsync({ ready: () => signal.aborted }, { mode: 'wait', spinNs: 0 }, 10_000, new SpinBudget());
     setTimeout(() => {
       signal.aborted = true;
       door.wakeAll();
