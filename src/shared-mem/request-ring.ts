@@ -125,7 +125,15 @@ export class RequestRing {
   private readonly consumerWasAsleep: Uint8Array;
   /** Kicks already reported by waitForWork (consumer-local). */
   private kicksSeen: number;
-  private readonly workOrKick: WaitCondition = { ready: () => this.queued() > 0 || Atomics.load(this.words, CONTROL_KICK) !== this.kicksSeen };
+  /** The consumer's wait condition. The next slot's state comes first: it is the line the
+   *  request is in anyway, so a spinning consumer sees a new request without also pulling the
+   *  producer's head line over. */
+  private readonly workOrKick: WaitCondition = {
+    ready: () =>
+      this.stateAt(RING_HEADER_BYTES + (Atomics.load(this.words, TAIL) & this.mask) * IOREQ_BYTES) === IOREQ_READY ||
+      this.queued() > 0 ||
+      Atomics.load(this.words, CONTROL_KICK) !== this.kicksSeen,
+  };
 
   /** A fresh ring of `slots` (a power of two) request slots. */
   static create(slots: number = DEFAULT_RING_SLOTS): RequestRing {
