@@ -138,7 +138,7 @@ function guestScript(plan: RunPlan, root: string): string | null {
 
 function report(result: GuestSessionResult, plan: RunPlan): void {
   if (result.remoteStats) console.log(formatStatsTable(result.remoteStats));
-  else console.error('hvmio run: the remote printed no statistics (did it start? its messages are above)');
+  else if (!result.interruptedBy) console.error('hvmio run: the remote printed no statistics (did it start? its messages are above)');
   const times = result.bootS !== null && result.totalS !== null ? ` (boot ${result.bootS.toFixed(2)} s, total ${result.totalS.toFixed(2)} s)` : '';
   if (result.interruptedBy) say(`interrupted by ${result.interruptedBy}; stopped the guest and the remote`);
   else if (result.status === 124) say(`the guest ran out of time (--timeout ${plan.timeoutS})${times}`);

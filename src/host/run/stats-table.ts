@@ -57,7 +57,7 @@ const ROWS: readonly { key: string; label: string; unit: Unit }[] = [
 
 function formatValue(value: number | string, unit: Unit): string {
   if (typeof value === 'string' || unit === 'text') return String(value);
-  if (unit === 'bytes' && value >= 1024 * 1024) return `${(value / (1024 * 1024)).toFixed(1)} MiB`;
+  if (unit === 'bytes') return value >= 1024 * 1024 ? `${(value / (1024 * 1024)).toFixed(1)} MiB` : `${value.toLocaleString('en-US')} bytes`;
   return value.toLocaleString('en-US');
 }
 
