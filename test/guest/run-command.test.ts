@@ -94,7 +94,8 @@ describe('hvmio run: the default workload on a 64 MiB scratch disk', () => {
   });
 
   it('prints the tick note and then our statistics table with the data the guest moved', () => {
-    expect(run.stdout).toMatch(/250 Hz tick/);
+    expect(run.stdout).toMatch(/polls the device at its 250 Hz/);
+    expect(run.stdout).toMatch(/at most one request per 4 ms tick/);
     const table = run.stdout.slice(run.stdout.indexOf('--- hvmio device statistics: ide0'));
     expect(table.length, explain()).toBeGreaterThan(40);
     const row = (label: string): string => {

@@ -45,9 +45,10 @@ Exit status: the guest script's (the workload's is its number of failed steps);
 /** Why proxied I/O is slow under TCG (guest/README.md, "Interrupts under TCG"). */
 const TICK_NOTE = [
   "note: under TCG, QEMU's proxy cannot deliver the device's interrupt (it wires it into KVM",
-  '  only), so the guest runs with nolapic irqpoll nohz=off and polls it at its 250 Hz tick:',
-  '  one-at-a-time I/O completes at most one request per tick (4 ms). Throughput figures are',
-  '  bounded by that tick, not by the device model.',
+  '  only), so the guest runs with nolapic irqpoll nohz=off and polls the device at its 250 Hz',
+  '  tick: one-at-a-time I/O completes at most one request per 4 ms tick, and every register',
+  '  access is a round trip through the proxy socket. The throughput figures measure that',
+  '  path, not the device model (hvmio sim and npm run bench do).',
 ].join('\n');
 
 const say = (line: string): void => console.log(`hvmio run: ${line}`);
