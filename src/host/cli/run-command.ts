@@ -77,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   const kit = guestKit(root);
   const buildReason = guestBuildReason(kit);
   if (buildReason === null) {
-    say(`guest: ${kit.outDir} (rebuild with: bash guest/build-guest.sh build/guest)`);
+    say(`guest: ${kit.outDir} (rebuild with: bash ${join(kit.kitDir, 'build-guest.sh')} ${kit.outDir})`);
   } else {
     say(`building the guest into ${kit.outDir} (${buildReason}): installs qemu-system-x86 with apt if missing, downloads a ~70 MB Debian kernel package the first time`);
     const built = await buildGuest(kit);
