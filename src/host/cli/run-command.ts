@@ -62,6 +62,11 @@ export async function main(argv: string[]): Promise<number> {
   if (plan.device.kind === 'user') {
     for (const drive of plan.device.controller.drives) if (drive) checkDriveImage(drive);
   }
+  // `hvmio run | head`: a reader that goes away must not kill us (an unhandled EPIPE would)
+  // before the guest has finished and the scratch disk is removed; the rest is just unseen.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   const root = packageRoot();
   const hvmio = join(root, 'bin', 'hvmio');
   // The kit's runner word-splits GUEST_REMOTE: a space inside a path would break it.
