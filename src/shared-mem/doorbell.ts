@@ -33,12 +33,22 @@ export interface WaitPolicy {
 }
 
 /**
- * Maximum spin of the adaptive policy. Measured with bench/ring-roundtrip.ts on the 2-core
- * development machine (Node 20), request bursts of 16 separated by 1 ms pauses, round trip
- * p50 / p99 and worker CPU per request, by spin budget:
- *   (filled in from the measurement, see the end of this comment)
- * and 2 s idle with a ping every 5 ms: adaptive worker CPU within a few percent of plain wait.
- * MEASURED_FIGURES
+ * Maximum spin of the adaptive policy: 50 µs. Chosen with bench/ring-roundtrip.ts on the 2-core
+ * development VM (Node 20), which other builds were sharing (load average 4-5 during the runs,
+ * so wake-ups were slow: first request of a burst, p50 55-95 µs). Bursts of 16 round trips
+ * 1 ms apart, best of 2 rounds of 250 bursts; round trip mean / p50, and worker CPU per request:
+ *   max spin   0 µs: 51.5 / 34.8 µs, 22.2 µs CPU       20 µs: 33.3 /  5.6 µs, 13.7 µs CPU
+ *              1 µs: 51.0 / 28.9 µs, 17.0 µs CPU       50 µs: 34.1 / 17.3 µs, 14.4 µs CPU
+ *              5 µs: 44.7 / 24.9 µs, 17.4 µs CPU      100 µs: 35.6 / 17.3 µs, 15.2 µs CPU
+ *                                                     200 µs: 18.4 /  2.9 µs, 11.0 µs CPU
+ * Budgets under ~20 µs cannot bridge a peer's wake-up and behave like plain waiting. From
+ * 20 µs up, bursts run at spinning speed for longer stretches, and the spinning even costs the
+ * worker less CPU than the wake-ups it saves (a wake-up costs ~100 µs of CPU on this VM).
+ * Between 20 and 200 µs the runs disagree from one to the next (the p50 flips with the load).
+ * 50 µs covers a wake-up on a machine that is not saturated while bounding how long a spin can
+ * hold the host's event loop. Idle with a ping every 5 ms, 4 x 2 s: adaptive worker CPU
+ * 1.02-1.07x plain wait (the budget reaches 0 after three pings). Back-to-back in spin mode:
+ * p50 1.7-1.9 µs, p99 3-5 µs.
  */
 export const DEFAULT_SPIN_NS = 50_000;
 

@@ -22,7 +22,9 @@
 // the slot's _pad0 half-word, which Xen leaves unused.
 //
 // Signalling: two adaptive doorbells (doorbell.ts): `doorbell` wakes the consumer (rung per
-// submit and per kick), `respSeq` wakes the producer (rung per answer).
+// submit and per kick), `respSeq` wakes the producer (rung per answer). Each side spins for
+// the other within a learned budget before it sleeps, and a ringer makes the notify syscall
+// only when the other side sleeps.
 
 import {
   IOREQ_BYTES,
@@ -120,19 +122,16 @@ export class RequestRing {
   private readonly workBell: Doorbell;
   private readonly responseBell: Doorbell;
   private readonly consumerBudget = new SpinBudget();
-  private readonly producerBudget = new SpinBudget();
+  /** The producer learns two budgets: answers from a worker that was awake come in
+   *  microseconds; answers from one it had to wake come after that worker's wake-up latency. */
+  private readonly producerBudgetAwake = new SpinBudget();
+  private readonly producerBudgetWoken = new SpinBudget();
   /** Producer-local, per slot: the consumer was asleep when the request was submitted. */
   private readonly consumerWasAsleep: Uint8Array;
   /** Kicks already reported by waitForWork (consumer-local). */
   private kicksSeen: number;
-  /** The consumer's wait condition. The next slot's state comes first: it is the line the
-   *  request is in anyway, so a spinning consumer sees a new request without also pulling the
-   *  producer's head line over. */
   private readonly workOrKick: WaitCondition = {
-    ready: () =>
-      this.stateAt(RING_HEADER_BYTES + (Atomics.load(this.words, TAIL) & this.mask) * IOREQ_BYTES) === IOREQ_READY ||
-      this.queued() > 0 ||
-      Atomics.load(this.words, CONTROL_KICK) !== this.kicksSeen,
+    ready: () => this.hasWork() || Atomics.load(this.words, CONTROL_KICK) !== this.kicksSeen,
   };
 
   /** A fresh ring of `slots` (a power of two) request slots. */
@@ -194,6 +193,15 @@ export class RequestRing {
    *  says READY, before the producer's head update that follows lands. */
   private queued(): number {
     return (Atomics.load(this.words, HEAD) - Atomics.load(this.words, TAIL)) | 0;
+  }
+
+  /** Something for the consumer to look at. The next slot's state comes first: it is the line
+   *  the request is in anyway, so a spinning consumer sees a new request without also pulling
+   *  the producer's head line over (head is only updated after the state, see queued()). The
+   *  ring's own memory is trusted (only the bridge and the worker map it); a slot left READY
+   *  without a submission would keep the consumer busy, like any corruption of its header. */
+  private hasWork(): boolean {
+    return this.stateAt(RING_HEADER_BYTES + (Atomics.load(this.words, TAIL) & this.mask) * IOREQ_BYTES) === IOREQ_READY || this.queued() > 0;
   }
 
   /** Malformed slots the consumer answered itself (all-ones reads, dropped writes). */
@@ -284,10 +292,10 @@ export class RequestRing {
   awaitResponse(slot: number, policy: WaitPolicy = DEFAULT_WAIT_POLICY, signal?: AbortCheck): Promise<bigint> {
     const offset = this.offsetOf(slot);
     const answered = new Answered(this.bytes, offset, signal);
-    const first = this.producerPolicy(slot, policy);
-    const start = this.responseBell.spin(answered, first, ABORT_RECHECK_MS, this.producerBudget);
+    const budget = this.producerBudget(slot);
+    const start = this.responseBell.spin(answered, policy, ABORT_RECHECK_MS, budget);
     if (start < 0 && this.stateAt(offset) === IORESP_READY) return Promise.resolve(this.takeAt(offset));
-    return this.sleepForResponse(slot, offset, answered, first, start, signal);
+    return this.sleepForResponse(slot, offset, answered, policy, budget, start, signal);
   }
 
   private async sleepForResponse(
@@ -295,6 +303,7 @@ export class RequestRing {
     offset: number,
     answered: Answered,
     first: WaitPolicy,
+    budget: SpinBudget,
     spinStart: number,
     signal: AbortCheck | undefined,
   ): Promise<bigint> {
@@ -302,7 +311,7 @@ export class RequestRing {
       if (this.stateAt(offset) === IORESP_READY) return this.takeAt(offset);
       if (signal?.aborted === true) throw new RingAbortedError(slot);
       const policy = round === 0 ? first : WAIT_ONLY_POLICY;
-      await this.responseBell.sleepUntilAsync(answered, policy, ABORT_RECHECK_MS, this.producerBudget, round === 0 ? spinStart : performance.now());
+      await this.responseBell.sleepUntilAsync(answered, policy, ABORT_RECHECK_MS, budget, round === 0 ? spinStart : performance.now());
     }
   }
 
@@ -314,20 +323,21 @@ export class RequestRing {
    */
   awaitResponseSync(slot: number, policy: WaitPolicy, timeoutMs: number, signal?: AbortCheck): bigint | null {
     const offset = this.offsetOf(slot);
-    this.responseBell.waitUntil(new Answered(this.bytes, offset, signal), this.producerPolicy(slot, policy), timeoutMs, this.producerBudget);
+    this.responseBell.waitUntil(new Answered(this.bytes, offset, signal), policy, timeoutMs, this.producerBudget(slot));
     if (this.stateAt(offset) === IORESP_READY) return this.takeAt(offset);
     if (signal?.aborted === true) throw new RingAbortedError(slot);
     return null;
   }
 
   /**
-   * How the producer waits for the answer in `slot`. Adaptive: if the consumer was asleep when
-   * the request went in, the answer cannot come before a futex wake-up of the worker (tens of
-   * µs), so spinning for it would only burn the host thread: sleep at once. If the worker was
-   * awake (busy, or spinning for work) the answer may be microseconds away: spin.
+   * Which budget the producer spins with for the answer in `slot`. If the worker was asleep
+   * when the request went in, the answer cannot come before its wake-up (tens of µs, much more
+   * on a loaded machine); the budget for that case learns whether spinning through a wake-up
+   * pays (it gives up when wake-ups take longer than the policy's maximum). If the worker was
+   * awake, the answer is usually microseconds away.
    */
-  private producerPolicy(slot: number, policy: WaitPolicy): WaitPolicy {
-    return policy.mode === 'adaptive' && this.consumerWasAsleep[slot] === 1 ? WAIT_ONLY_POLICY : policy;
+  private producerBudget(slot: number): SpinBudget {
+    return this.consumerWasAsleep[slot] === 1 ? this.producerBudgetWoken : this.producerBudgetAwake;
   }
 
   /** Makes every producer waiting in awaitResponse(Sync) re-check (after an abort). */
@@ -455,7 +465,7 @@ export class RequestRing {
       this.kicksSeen = kicks;
       return 'kick';
     }
-    return this.queued() > 0 ? 'work' : 'timeout';
+    return this.hasWork() ? 'work' : 'timeout';
   }
 
   /** The consumer's current adaptive spin budget in ns (statistics, tests). */
@@ -463,8 +473,9 @@ export class RequestRing {
     return this.consumerBudget.current;
   }
 
-  /** The producer's current adaptive spin budget in ns (statistics, tests). */
-  get producerSpinNs(): number {
-    return this.producerBudget.current;
+  /** The producer's current adaptive spin budgets in ns, for answers from a worker that was
+   *  awake and from one it had to wake (statistics, tests). */
+  get producerSpinNs(): { awake: number; woken: number } {
+    return { awake: this.producerBudgetAwake.current, woken: this.producerBudgetWoken.current };
   }
 }
