@@ -164,7 +164,9 @@ export class DeviceHost implements DeviceEndpoint {
     try {
       const p = inc.control.shutdown();
       inc.ring.kick();
-      await Promise.race([p, new Promise((r) => setTimeout(r, 2000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([p, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
     } catch {
       // The worker may already be gone; terminate below either way.
     }
