@@ -114,7 +114,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchSection> 
   const started = performance.now();
   const count = quick ? 10_000 : 100_000;
   const warmup = quick ? 1_000 : 2_000;
-  const bursts = quick ? 60 : 250;
+  const bursts = quick ? 60 : 200;
   const sweepRounds = quick ? 1 : 2;
   const idleMs = quick ? 500 : 2_000;
   const idleRounds = quick ? 2 : 4;

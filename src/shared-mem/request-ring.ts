@@ -290,7 +290,12 @@ export class RequestRing {
    * machinery on the fast path.
    */
   awaitResponse(slot: number, policy: WaitPolicy = DEFAULT_WAIT_POLICY, signal?: AbortCheck): Promise<bigint> {
-    const offset = this.offsetOf(slot);
+    let offset: number;
+    try {
+      offset = this.offsetOf(slot);
+    } catch (e) {
+      return Promise.reject(e); // a promise-returning function reports errors through its promise
+    }
     const answered = new Answered(this.bytes, offset, signal);
     const budget = this.producerBudget(slot);
     const start = this.responseBell.spin(answered, policy, ABORT_RECHECK_MS, budget);

@@ -130,6 +130,14 @@ describe('RequestRing on one thread', () => {
     expect(RequestRing.attach(ring.sab).slots).toBe(DEFAULT_RING_SLOTS);
     expect(() => ring.read(64)).toThrow(RangeError);
   });
+
+  it('rejects (does not throw) when awaiting a slot that does not exist, or an aborted wait', async () => {
+    const ring = RequestRing.create(4);
+    await expect(ring.awaitResponse(4)).rejects.toBeInstanceOf(RangeError);
+    const slot = ring.submit(pioRead(1), false);
+    await expect(ring.awaitResponse(slot, { mode: 'adaptive', spinNs: 1000 }, { aborted: true })).rejects.toBeInstanceOf(RingAbortedError);
+    expect(ring.awaitResponseSync(slot, { mode: 'wait', spinNs: 0 }, 1)).toBeNull(); // still unanswered
+  });
 });
 
 // ---- with a real worker thread --------------------------------------------------------------
