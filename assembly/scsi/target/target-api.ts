@@ -24,8 +24,12 @@ export const PLAN_FLUSH: u32 = 5;
 
 /** The target's answer to a CDB. When `plan` is PLAN_NO_DATA the command is finished and
  *  `status` is final; otherwise the controller runs the data phase (of `transferBytes`, the
- *  bytes the target will move, already clipped to the CDB's allocation length) and then asks
- *  the target for the status (bufferInDone / dataOutDone / mediaDone). */
+ *  bytes the target will move, already clipped to the CDB's allocation length) and then
+ *  gets the status: for PLAN_BUFFER_IN it is `status` as returned here (GOOD: the reply is
+ *  complete), for PLAN_BUFFER_OUT from dataOutDone(), for PLAN_MEDIA_* and PLAN_FLUSH from
+ *  mediaDone(). A PLAN_BUFFER_IN/OUT buffer belongs to the target and stays valid only
+ *  until its next startCommand(): run a buffer command's data phase before starting the
+ *  next command on the same target (one buffer-out command at a time). */
 export class CommandPlan {
   plan: u32 = PLAN_NO_DATA;
   status: u8 = SCSI_STATUS_GOOD;
@@ -36,6 +40,11 @@ export class CommandPlan {
    *  and the block_submit drive number. */
   lba512: u64 = 0;
   drive: u32 = 0;
+  /** PLAN_MEDIA_WRITE only: the data must be on stable storage before the command ends (FUA
+   *  set, or the initiator turned the write cache off with MODE SELECT). After the write
+   *  completes with status 0, issue one BLOCK_FLUSH for `drive` and pass the flush's status
+   *  to mediaDone (a failed write goes to mediaDone at once, without the flush). */
+  flushAfter: bool = false;
 }
 
 /** One logical unit's behaviour. Implemented by ScsiDisk (assembly/scsi/target/scsi-disk.ts). */
