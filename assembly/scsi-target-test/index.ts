@@ -21,9 +21,15 @@ export function scratch_size(): u32 {
 
 /** The serial is the first `serial_length` bytes of the scratch area. Returns 1 if the
  *  disk accepted the configuration. */
-export function configure(drive: u32, sectors: u64, read_only: u32, serial_length: u32, wwn: u64): u32 {
+export function configure(drive: u32, sectors: u64, block_size: u32, read_only: u32, serial_length: u32,
+  wwn: u64): u32 {
   const length = serial_length < SCRATCH_SIZE ? serial_length : SCRATCH_SIZE;
-  return disk.configure(drive, sectors, read_only != 0, scratch, length, wwn) ? 1 : 0;
+  return disk.configure(drive, sectors, block_size, read_only != 0, scratch, length, wwn) ? 1 : 0;
+}
+
+/** Vendor, product and revision fields at scratch offsets 0, 8 and 24 (28 bytes). */
+export function set_inquiry_names(): void {
+  disk.setInquiryNames(scratch, scratch + 8, scratch + 24);
 }
 
 export function power_on(): void {

@@ -17,7 +17,8 @@ export const KEY = {
 export interface TargetExports extends CoreExports {
   scratch_ptr(): number;
   scratch_size(): number;
-  configure(drive: number, sectors: bigint, readOnly: number, serialLength: number, wwn: bigint): number;
+  configure(drive: number, sectors: bigint, blockSize: number, readOnly: number, serialLength: number, wwn: bigint): number;
+  set_inquiry_names(): void;
   power_on(): void;
   bus_reset(): void;
   start_command(lun: number, tag: number, cdbLength: number): void;
@@ -56,12 +57,15 @@ export interface Sense {
 }
 
 export interface DiskOptions {
+  /** Capacity in 512-byte sectors. */
   sectors?: number | bigint;
+  blockSize?: number;
   readOnly?: boolean;
   serial?: string | Uint8Array;
   wwn?: bigint;
   drive?: number;
-  /** Leave the power-on unit attention pending (default: consumed by a TEST UNIT READY). */
+  /** Leave the power-on unit attention pending (default: consumed by a TEST UNIT READY
+   *  whose sense is then fetched). */
   keepUnitAttention?: boolean;
 }
 
@@ -81,6 +85,7 @@ export class DiskRig {
     if (!options.keepUnitAttention) {
       const ua = rig.run([0x00, 0, 0, 0, 0, 0]);
       if (ua.status !== STATUS.CHECK_CONDITION) throw new Error('no power-on unit attention');
+      rig.requestSense(); // and its sense data, as an initiator fetches it
     }
     return rig;
   }
@@ -91,7 +96,16 @@ export class DiskRig {
     const bytes = typeof serial === 'string' ? new TextEncoder().encode(serial) : serial;
     this.writeScratch(bytes);
     return this.core.configure(options.drive ?? 0, BigInt(options.sectors ?? DEFAULT_SECTORS),
-      options.readOnly ? 1 : 0, bytes.length, options.wwn ?? 0n) === 1;
+      options.blockSize ?? 512, options.readOnly ? 1 : 0, bytes.length, options.wwn ?? 0n) === 1;
+  }
+
+  /** Sets vendor / product / revision (fixed-width fields, as the controller's config has
+   *  them: space padded, or all blank for the default). */
+  setInquiryNames(vendor: string, product: string, revision: string): void {
+    const field = (text: string, width: number): number[] =>
+      Array.from(new TextEncoder().encode(text.padEnd(width, ' ').slice(0, width)));
+    this.writeScratch(Uint8Array.from([...field(vendor, 8), ...field(product, 16), ...field(revision, 4)]));
+    this.core.set_inquiry_names();
   }
 
   private writeScratch(bytes: Uint8Array): void {

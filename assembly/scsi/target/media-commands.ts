@@ -8,7 +8,6 @@ import {
   OP_READ_10, OP_READ_12, OP_READ_16, OP_READ_6, OP_SYNCHRONIZE_CACHE_10, OP_SYNCHRONIZE_CACHE_16,
   OP_VERIFY_10, OP_VERIFY_16, OP_WRITE_10, OP_WRITE_12, OP_WRITE_16, OP_WRITE_6,
 } from './scsi-opcodes';
-import { BLOCK_SIZE } from './capacity';
 import {
   INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, NOT_READY_START_REQUIRED, SenseData, WRITE_PROTECTED,
 } from './sense-data';
@@ -27,17 +26,15 @@ const FUA: u32 = 0x08;
 /** VERIFY's BYTCHK (bits 2-1): comparing with data-out is not implemented. */
 const BYTCHK: u32 = 0x06;
 
-/** What a medium access command asks for. */
+/** What a medium access command asks of the backend. */
 export class MediaRequest {
   action: u32 = MEDIA_NONE;
-  lba: u64 = 0;
-  blocks: u32 = 0;
+  /** First 512-byte sector (block_submit's lba). */
+  sector: u64 = 0;
+  /** Bytes to move: at most MAX_TRANSFER_BLOCKS blocks of at most 4096 bytes, so < 2^32. */
+  bytes: u32 = 0;
   /** A write that must reach stable storage before it completes. */
   forceUnitAccess: bool = false;
-
-  get bytes(): u32 {
-    return this.blocks * BLOCK_SIZE;
-  }
 }
 
 function fail(sense: SenseData, out: MediaRequest, condition: u32, fieldByte: i32): void {
@@ -51,8 +48,8 @@ export function planMediaCommand(
   cdb: Cdb, medium: DiskMedium, writeCacheEnabled: bool, sense: SenseData, out: MediaRequest,
 ): void {
   out.action = MEDIA_NONE;
-  out.lba = 0;
-  out.blocks = 0;
+  out.sector = 0;
+  out.bytes = 0;
   out.forceUnitAccess = false;
   const op = cdb.opcode;
 
@@ -140,7 +137,7 @@ export function planMediaCommand(
   if (isVerify || blocks == 0) return;
 
   out.action = isWrite ? MEDIA_WRITE : MEDIA_READ;
-  out.lba = lba;
-  out.blocks = <u32>blocks;
+  out.sector = lba * <u64>medium.sectorsPerBlock;
+  out.bytes = <u32>blocks * medium.blockSize;
   out.forceUnitAccess = isWrite && ((flags & FUA) != 0 || !writeCacheEnabled);
 }

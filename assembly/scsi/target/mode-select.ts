@@ -6,7 +6,7 @@
 // changeable values do not allow is an INVALID FIELD IN PARAMETER LIST naming the byte.
 
 import { loadBe16, loadBe32 } from '../../common/byte-order';
-import { BLOCK_SIZE } from './capacity';
+import { DiskMedium } from './disk-medium';
 import {
   MAX_MODE_PAGE_SIZE, ModeParameters, PC_CHANGEABLE, PC_CURRENT, applyModePage, modePageLength, writeModePage,
 } from './mode-pages';
@@ -22,26 +22,26 @@ const changeableMask: usize = heap.alloc(MAX_MODE_PAGE_SIZE);
 
 /** Checks the block descriptor at `at` (`long`: 16-byte form). Returns the offset of a bad
  *  byte inside it, or -1. NUMBER OF LOGICAL BLOCKS may be 0 (no change) or the capacity
- *  as MODE SENSE reports it; the block length must stay 512. */
-function badDescriptorByte(at: usize, long: bool, sectors: u64): i32 {
+ *  as MODE SENSE reports it; the block length cannot change. */
+function badDescriptorByte(at: usize, long: bool, medium: DiskMedium): i32 {
   if (long) {
     const blocks = (<u64>loadBe32(at) << 32) | <u64>loadBe32(at + 4);
-    if (blocks != 0 && blocks != sectors) return 0;
-    if (loadBe32(at + 12) != BLOCK_SIZE) return 12;
+    if (blocks != 0 && blocks != medium.blocks) return 0;
+    if (loadBe32(at + 12) != medium.blockSize) return 12;
     return -1;
   }
   const blocks = <u64>loadBe32(at);
-  const reported = sectors > <u64>u32.MAX_VALUE ? <u64>u32.MAX_VALUE : sectors;
+  const reported = medium.blocks > <u64>u32.MAX_VALUE ? <u64>u32.MAX_VALUE : medium.blocks;
   if (blocks != 0 && blocks != reported) return 0;
   const blockLength = (<u32>load<u8>(at + 5) << 16) | loadBe16(at + 6);
-  if (blockLength != BLOCK_SIZE) return 5;
+  if (blockLength != medium.blockSize) return 5;
   return -1;
 }
 
 /** Validates the `length`-byte list at `list` (`ten`: MODE SELECT(10) header) and, when it
  *  is valid, applies it to `params`. Returns false with `sense` set otherwise. */
 export function applyModeSelect(
-  list: usize, length: u32, ten: bool, params: ModeParameters, sectors: u64, sense: SenseData,
+  list: usize, length: u32, ten: bool, params: ModeParameters, medium: DiskMedium, sense: SenseData,
 ): bool {
   const headerSize: u32 = ten ? 8 : 4;
   if (length < headerSize) {
@@ -66,7 +66,7 @@ export function applyModeSelect(
     return false;
   }
   if (descriptorLength != 0) {
-    const bad = badDescriptorByte(list + headerSize, longLba, sectors);
+    const bad = badDescriptorByte(list + headerSize, longLba, medium);
     if (bad >= 0) {
       sense.setWithField(INVALID_FIELD_IN_PARAMETER_LIST, false, headerSize + <u32>bad);
       return false;

@@ -3,8 +3,8 @@
 // then the requested page or all pages in ascending order.
 
 import { storeBe16, storeBe32 } from '../../common/byte-order';
-import { BLOCK_SIZE } from './capacity';
 import { Cdb } from './cdb';
+import { DiskMedium } from './disk-medium';
 import {
   MODE_PAGE_ALL, MODE_PAGE_CACHING, MODE_PAGE_CONTROL, ModeParameters, PC_CHANGEABLE, PC_SAVED, SUBPAGE_ALL,
   writeModePage,
@@ -23,18 +23,19 @@ export const MAX_MODE_SENSE_LENGTH: u32 = 8 + LONG_BLOCK_DESCRIPTOR + 20 + 12;
 /** NUMBER OF LOGICAL BLOCKS of a short descriptor when the capacity does not fit. */
 const BLOCKS_TOO_MANY_FOR_SHORT: u32 = 0xffffffff;
 
-function writeBlockDescriptor(dst: usize, long: bool, sectors: u64, changeable: bool): u32 {
+function writeBlockDescriptor(dst: usize, long: bool, medium: DiskMedium, changeable: bool): u32 {
   const size = long ? LONG_BLOCK_DESCRIPTOR : SHORT_BLOCK_DESCRIPTOR;
   memory.fill(dst, 0, size);
   // Nothing in the descriptor can be changed: the changeable mask is all zeros.
   if (changeable) return size;
+  const blocks = medium.blocks;
   if (long) {
-    storeBe32(dst, <u32>(sectors >> 32));
-    storeBe32(dst + 4, <u32>sectors);
-    storeBe32(dst + 12, BLOCK_SIZE);
+    storeBe32(dst, <u32>(blocks >> 32));
+    storeBe32(dst + 4, <u32>blocks);
+    storeBe32(dst + 12, medium.blockSize);
   } else {
-    storeBe32(dst, sectors > <u64>BLOCKS_TOO_MANY_FOR_SHORT ? BLOCKS_TOO_MANY_FOR_SHORT : <u32>sectors);
-    storeBe32(dst + 4, BLOCK_SIZE); // byte 4 reserved, 5-7 LOGICAL BLOCK LENGTH
+    storeBe32(dst, blocks > <u64>BLOCKS_TOO_MANY_FOR_SHORT ? BLOCKS_TOO_MANY_FOR_SHORT : <u32>blocks);
+    storeBe32(dst + 4, medium.blockSize); // byte 4 reserved, 5-7 LOGICAL BLOCK LENGTH
   }
   return size;
 }
@@ -43,7 +44,7 @@ function writeBlockDescriptor(dst: usize, long: bool, sectors: u64, changeable: 
  *  the allocation length clips it), or -1 with `sense` set when the CDB asks for what the
  *  disk does not have. */
 export function buildModeSense(
-  dst: usize, cdb: Cdb, params: ModeParameters, sectors: u64, readOnly: bool, sense: SenseData,
+  dst: usize, cdb: Cdb, params: ModeParameters, medium: DiskMedium, sense: SenseData,
 ): i32 {
   const ten = cdb.opcode == OP_MODE_SENSE_10;
   const dbd = (cdb.byte(1) & 0x08) != 0;
@@ -69,7 +70,7 @@ export function buildModeSense(
   let at = dst + headerSize;
   let descriptorSize: u32 = 0;
   if (!dbd) {
-    descriptorSize = writeBlockDescriptor(at, llbaa, sectors, pc == PC_CHANGEABLE);
+    descriptorSize = writeBlockDescriptor(at, llbaa, medium, pc == PC_CHANGEABLE);
     at += descriptorSize;
   }
   if (page == MODE_PAGE_ALL || page == MODE_PAGE_CACHING) {
@@ -81,7 +82,7 @@ export function buildModeSense(
   const total = <u32>(at - dst);
 
   memory.fill(dst, 0, headerSize);
-  const deviceSpecific: u8 = readOnly ? DEVICE_SPECIFIC_WP : 0;
+  const deviceSpecific: u8 = medium.readOnly ? DEVICE_SPECIFIC_WP : 0;
   if (ten) {
     storeBe16(dst, total - 2); // MODE DATA LENGTH excludes itself
     store<u8>(dst + 3, deviceSpecific);

@@ -15,7 +15,7 @@
 import { Cdb } from './cdb';
 import { writeReadCapacity10, writeReadCapacity16 } from './capacity';
 import { DiskIdentity } from './disk-identity';
-import { DiskMedium, MAX_DISK_SECTORS } from './disk-medium';
+import { DiskMedium } from './disk-medium';
 import {
   MEDIA_FAILED, MEDIA_FLUSH, MEDIA_NONE, MEDIA_READ, MediaRequest, planMediaCommand,
 } from './media-commands';
@@ -82,19 +82,24 @@ export class ScsiDisk implements ScsiTarget {
     this.noLunSense.set(LOGICAL_UNIT_NOT_SUPPORTED);
   }
 
-  /** Sets what the disk is: `sectors` 512-byte blocks (1 .. MAX_DISK_SECTORS) of backend
-   *  drive `drive`, write protected or not, a serial of `serialLength` ASCII bytes at
-   *  `serial` (up to 20 are kept) and a worldwide name (`wwn` 0: derived from serial and
-   *  drive, NAA 3h). Then powers it on. Returns false, changing nothing, for a capacity
-   *  out of range. */
-  configure(drive: u32, sectors: u64, readOnly: bool, serial: usize, serialLength: u32, wwn: u64): bool {
-    if (sectors == 0 || sectors > MAX_DISK_SECTORS) return false;
-    this.medium.drive = drive;
-    this.medium.sectors = sectors;
-    this.medium.readOnly = readOnly;
-    this.identity.configure(serial, serialLength, wwn, drive);
+  /** Sets what the disk is: `sectors` 512-byte sectors of backend drive `drive`, seen as
+   *  logical blocks of `blockSize` bytes (512, 1024, 2048 or 4096; the capacity must be a
+   *  whole number of blocks, at most MAX_DISK_SECTORS sectors), write protected or not, a
+   *  serial of `serialLength` ASCII bytes at `serial` (up to 20 are kept) and a worldwide
+   *  name (`wwn` 0: derived from serial and drive, NAA 3h). Then powers the disk on.
+   *  Returns false, changing nothing, when the medium is refused. */
+  configure(drive: u32, sectors: u64, blockSize: u32, readOnly: bool, serial: usize, serialLength: u32,
+    wwn: u64): bool {
+    if (!this.medium.configure(drive, sectors, blockSize, readOnly)) return false;
+    this.identity.setSerialAndName(serial, serialLength, wwn, drive);
     this.powerOn();
     return true;
+  }
+
+  /** Replaces the INQUIRY vendor (8 bytes at `vendor`), product (16) and revision (4);
+   *  a pointer 0 or a blank field keeps the default ("HVMIO", "HARDDISK", "1.0"). */
+  setInquiryNames(vendor: usize, product: usize, revision: usize): void {
+    this.identity.setNames(vendor, product, revision);
   }
 
   /** Power-on: as a reset, and the unit is started (disks spin up at power-on here). */
@@ -145,8 +150,7 @@ export class ScsiDisk implements ScsiTarget {
       case OP_MODE_SENSE_6:
       case OP_MODE_SENSE_10: {
         const allocation = op == OP_MODE_SENSE_10 ? this.cdb.be16(7) : this.cdb.byte(4);
-        const built = buildModeSense(this.dataIn, this.cdb, this.mode, this.medium.sectors,
-          this.medium.readOnly, this.sense);
+        const built = buildModeSense(this.dataIn, this.cdb, this.mode, this.medium, this.sense);
         if (built < 0) checkCondition(out);
         else this.replyIn(out, <u32>built, allocation);
         break;
@@ -206,7 +210,7 @@ export class ScsiDisk implements ScsiTarget {
     }
     this.modeSelectPending = false;
     const length = bytes < this.modeSelectLength ? bytes : this.modeSelectLength;
-    if (!applyModeSelect(this.dataOut, length, this.modeSelectTen, this.mode, this.medium.sectors, this.sense)) {
+    if (!applyModeSelect(this.dataOut, length, this.modeSelectTen, this.mode, this.medium, this.sense)) {
       checkCondition(out);
     }
   }
@@ -299,7 +303,7 @@ export class ScsiDisk implements ScsiTarget {
     let length: i32;
     if (!evpd) {
       length = page == 0
-        ? <i32>writeStandardInquiry(this.dataIn, present ? DEVICE_TYPE_DISK : PERIPHERAL_NO_LUN)
+        ? <i32>writeStandardInquiry(this.dataIn, present ? DEVICE_TYPE_DISK : PERIPHERAL_NO_LUN, this.identity)
         : VPD_UNSUPPORTED;
     } else if (present) {
       length = writeVpdPage(this.dataIn, page, this.identity);
@@ -336,7 +340,7 @@ export class ScsiDisk implements ScsiTarget {
       this.fail(out, NOT_READY_START_REQUIRED);
       return;
     }
-    this.replyIn(out, writeReadCapacity10(this.dataIn, this.medium.sectors), u32.MAX_VALUE);
+    this.replyIn(out, writeReadCapacity10(this.dataIn, this.medium), u32.MAX_VALUE);
   }
 
   /** SERVICE ACTION IN(16): only READ CAPACITY(16) (SBC-3 5.16) is implemented. */
@@ -355,7 +359,7 @@ export class ScsiDisk implements ScsiTarget {
       this.fail(out, NOT_READY_START_REQUIRED);
       return;
     }
-    this.replyIn(out, writeReadCapacity16(this.dataIn, this.medium.sectors), cdb.be32(10));
+    this.replyIn(out, writeReadCapacity16(this.dataIn, this.medium), cdb.be32(10));
   }
 
   /** MODE SELECT(6/10) (SPC-3 6.7, 6.8): SP is refused (no saved pages); a zero parameter
@@ -427,7 +431,7 @@ export class ScsiDisk implements ScsiTarget {
       }
       default: {
         out.plan = request.action == MEDIA_READ ? PLAN_MEDIA_READ : PLAN_MEDIA_WRITE;
-        out.lba512 = request.lba;
+        out.lba512 = request.sector;
         out.drive = this.medium.drive;
         out.transferBytes = request.bytes;
         out.flushAfter = request.forceUnitAccess;

@@ -4,11 +4,7 @@
 // clear (a narrow target), and the 36-byte form carries no SPI clocking byte (56), so no
 // wide or PPR/DT negotiation is attempted.
 
-import { storeAsciiField } from '../../common/byte-order';
-import {
-  PRODUCT_ID, PRODUCT_ID_LENGTH, PRODUCT_REVISION, PRODUCT_REVISION_LENGTH, VENDOR_ID,
-  VENDOR_ID_LENGTH,
-} from './disk-identity';
+import { DiskIdentity, PRODUCT_ID_LENGTH, PRODUCT_REVISION_LENGTH, VENDOR_ID_LENGTH } from './disk-identity';
 
 export const STANDARD_INQUIRY_LENGTH: u32 = 36;
 /** Peripheral device type 00h: direct access block device (SBC-3). */
@@ -24,7 +20,7 @@ const FLAG_CMDQUE: u8 = 0x02;
 
 /** Writes the standard INQUIRY data; `peripheral` is DEVICE_TYPE_DISK for the disk's own
  *  LUN, PERIPHERAL_NO_LUN for any other. Returns its length. */
-export function writeStandardInquiry(dst: usize, peripheral: u8): u32 {
+export function writeStandardInquiry(dst: usize, peripheral: u8, identity: DiskIdentity): u32 {
   memory.fill(dst, 0, STANDARD_INQUIRY_LENGTH);
   store<u8>(dst, peripheral);
   store<u8>(dst + 1, 0); // RMB = 0: not removable
@@ -32,8 +28,8 @@ export function writeStandardInquiry(dst: usize, peripheral: u8): u32 {
   store<u8>(dst + 3, HISUP_FORMAT_2);
   store<u8>(dst + 4, <u8>(STANDARD_INQUIRY_LENGTH - 5)); // additional length
   store<u8>(dst + 7, FLAG_SYNC | FLAG_CMDQUE);
-  storeAsciiField(dst + 8, VENDOR_ID, VENDOR_ID_LENGTH);
-  storeAsciiField(dst + 16, PRODUCT_ID, PRODUCT_ID_LENGTH);
-  storeAsciiField(dst + 32, PRODUCT_REVISION, PRODUCT_REVISION_LENGTH);
+  memory.copy(dst + 8, identity.vendor, VENDOR_ID_LENGTH);
+  memory.copy(dst + 16, identity.product, PRODUCT_ID_LENGTH);
+  memory.copy(dst + 32, identity.revision, PRODUCT_REVISION_LENGTH);
   return STANDARD_INQUIRY_LENGTH;
 }

@@ -3,10 +3,8 @@
 // device characteristics (SBC-3 6.5). No thin provisioning page: the disk does not do
 // UNMAP or WRITE SAME, and READ CAPACITY(16) keeps LBPME clear.
 
-import { storeAsciiField, storeBe16, storeBe32 } from '../../common/byte-order';
-import {
-  DiskIdentity, PRODUCT_ID, PRODUCT_ID_LENGTH, VENDOR_ID, VENDOR_ID_LENGTH,
-} from './disk-identity';
+import { storeBe16, storeBe32 } from '../../common/byte-order';
+import { DiskIdentity, PRODUCT_ID_LENGTH, VENDOR_ID_LENGTH } from './disk-identity';
 import { DEVICE_TYPE_DISK } from './standard-inquiry';
 
 export const VPD_SUPPORTED_PAGES: u32 = 0x00;
@@ -70,8 +68,8 @@ function deviceIdentification(dst: usize, identity: DiskIdentity): u32 {
   store<u8>(at + 1, 0x01); // association: logical unit; designator type: T10 vendor ID
   store<u8>(at + 2, 0);
   store<u8>(at + 3, <u8>t10Length);
-  storeAsciiField(at + 4, VENDOR_ID, VENDOR_ID_LENGTH);
-  storeAsciiField(at + 4 + VENDOR_ID_LENGTH, PRODUCT_ID, PRODUCT_ID_LENGTH);
+  memory.copy(at + 4, identity.vendor, VENDOR_ID_LENGTH);
+  memory.copy(at + 4 + VENDOR_ID_LENGTH, identity.product, PRODUCT_ID_LENGTH);
   memory.copy(at + 4 + VENDOR_ID_LENGTH + PRODUCT_ID_LENGTH, identity.serial, identity.serialLength);
   at += 4 + t10Length;
   return header(dst, VPD_DEVICE_IDENTIFICATION, <u32>(at - dst) - 4);
