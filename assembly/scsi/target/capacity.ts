@@ -1,4 +1,4 @@
-// READ CAPACITY(10) and READ CAPACITY(16) parameter data (SBC-3 5.15, 5.16): the address of
+// READ CAPACITY(10) and READ CAPACITY(16) parameter data (SBC-3, READ CAPACITY commands): the address of
 // the last logical block and the logical block length.
 
 import { storeBe32 } from '../../common/byte-order';

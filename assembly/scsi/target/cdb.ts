@@ -36,7 +36,7 @@ export class Cdb {
     return needed != 0 && this.receivedLength >= needed;
   }
 
-  /** The CONTROL byte (last byte of the CDB, SAM-4 5.2). */
+  /** The CONTROL byte (last byte of the CDB; SAM-4, command descriptor block). */
   get control(): u32 {
     const length = this.groupLength;
     return length == 0 ? 0 : this.byte(length - 1);
@@ -47,7 +47,7 @@ export class Cdb {
     return index < CDB_CAPACITY ? <u32>load<u8>(this.bytes + index) : 0;
   }
 
-  /** Big-endian fields (SPC-3 3.5.2). */
+  /** Big-endian fields, as every CDB field is. */
   be16(index: u32): u32 {
     return (this.byte(index) << 8) | this.byte(index + 1);
   }

@@ -20,7 +20,7 @@ export const MEDIA_FLUSH: u32 = 3;
 export const MEDIA_FAILED: u32 = 4; // CHECK CONDITION, the sense says why
 
 /** RDPROTECT / WRPROTECT / VRPROTECT (CDB byte 1, bits 7-5): the disk has no protection
- *  information, so anything but 0 is an INVALID FIELD IN CDB (SBC-3 4.18). */
+ *  information, so anything but 0 is an INVALID FIELD IN CDB (SBC-3, protection information model). */
 const PROTECT_FIELD: u32 = 0xe0;
 const FUA: u32 = 0x08;
 /** VERIFY's BYTCHK (bits 2-1): comparing with data-out is not implemented. */
@@ -61,7 +61,7 @@ export function planMediaCommand(
     case OP_READ_6:
     case OP_WRITE_6: {
       // 21-bit LBA; bits 7-5 of byte 1 were the LUN in SCSI-2 and are ignored. A transfer
-      // length of 0 means 256 blocks (SBC-3 5.7).
+      // length of 0 means 256 blocks (SBC-3, READ(6)).
       lba = <u64>(cdb.be24(1) & 0x1fffff);
       blocks = cdb.byte(4) == 0 ? 256 : <u64>cdb.byte(4);
       lengthField = 4;
@@ -133,7 +133,7 @@ export function planMediaCommand(
     return;
   }
   // VERIFY with BYTCHK 0 checks the medium only; every block of an image reads back.
-  // A zero TRANSFER LENGTH moves nothing and is not an error (SBC-3 5.8).
+  // A zero TRANSFER LENGTH moves nothing and is not an error (SBC-3, READ(10)).
   if (isVerify || blocks == 0) return;
 
   out.action = isWrite ? MEDIA_WRITE : MEDIA_READ;

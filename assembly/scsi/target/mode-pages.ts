@@ -1,4 +1,4 @@
-// The mode pages the disk has (SPC-3 7.4, SBC-3 6.4): the caching page, whose WCE bit is the
+// The mode pages the disk has (SPC-3 and SBC-3, mode parameters): the caching page, whose WCE bit is the
 // one parameter an initiator can change, and the control page, which only reports. Each
 // page exists as current, changeable (a mask of the bits MODE SELECT may change) and
 // default values; there are no saved values (PS = 0, SP refused, PC = saved refused).

@@ -1,4 +1,4 @@
-// MODE SELECT(6) and MODE SELECT(10) parameter lists (SPC-3 6.7, 6.8): validated as a whole
+// MODE SELECT(6) and MODE SELECT(10) parameter lists (SPC-3, MODE SELECT commands): validated as a whole
 // before anything is applied, so a rejected list changes nothing. Errors, as SPC-3 defines
 // them: a list that cuts a header, descriptor or page short is a PARAMETER LIST LENGTH
 // ERROR; a nonzero medium type, a block descriptor that would change the capacity or the

@@ -1,5 +1,5 @@
-// MODE SENSE(6) and MODE SENSE(10) (SPC-3 6.9, 6.10): the mode parameter header, a block
-// descriptor unless DBD is set (SBC-3 6.4.2: short, or long when MODE SENSE(10) sets LLBAA),
+// MODE SENSE(6) and MODE SENSE(10) (SPC-3, MODE SENSE commands): the mode parameter header, a block
+// descriptor unless DBD is set (SBC-3 block descriptors: short, or long when MODE SENSE(10) sets LLBAA),
 // then the requested page or all pages in ascending order.
 
 import { storeBe16, storeBe32 } from '../../common/byte-order';
@@ -12,7 +12,7 @@ import {
 import { OP_MODE_SENSE_10 } from './scsi-opcodes';
 import { INVALID_FIELD_IN_CDB, SAVING_PARAMETERS_NOT_SUPPORTED, SenseData } from './sense-data';
 
-/** Device-specific parameter (SBC-3 6.4.1): WP. DPOFUA stays 0, so initiators do not send
+/** Device-specific parameter (SBC-3, mode parameter header): WP. DPOFUA stays 0, so initiators do not send
  *  FUA (Linux then writes barriers as SYNCHRONIZE CACHE), although FUA is honoured. */
 const DEVICE_SPECIFIC_WP: u8 = 0x80;
 const SHORT_BLOCK_DESCRIPTOR: u32 = 8;

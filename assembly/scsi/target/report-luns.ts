@@ -1,4 +1,4 @@
-// REPORT LUNS parameter data (SPC-3 6.21): the disk is the only logical unit behind its
+// REPORT LUNS parameter data (SPC-3, REPORT LUNS): the disk is the only logical unit behind its
 // target, LUN 0, written as an 8-byte single-level LUN of zeros.
 
 import { storeBe32 } from '../../common/byte-order';

@@ -1,12 +1,15 @@
-// A SCSI direct-access disk (SBC-3) behind the LSI controller: LUN 0 of its target, 512-byte
-// blocks. It turns each CDB into a plan (target-api.ts) and keeps the per-LUN state SCSI
-// defines: sense data, the unit attention condition, the mode parameters, started/stopped.
+// A SCSI direct-access disk (SBC-3) behind the LSI controller: LUN 0 of its target, logical
+// blocks of 512 to 4096 bytes. It turns each CDB into a plan (target-api.ts) and keeps the
+// per-LUN state SCSI defines: sense data, the unit attention condition, the mode parameters,
+// started/stopped. There is one initiator and one sense buffer: a queued command failing
+// before the initiator fetched an earlier failure's sense replaces it (sym53c8xx sends
+// REQUEST SENSE right after each CHECK CONDITION and holds the LUN's queue meanwhile).
 // Every other LUN of the target answers as SAM-4 says an incorrect LUN does: INQUIRY with
 // peripheral qualifier 3, REQUEST SENSE with LOGICAL UNIT NOT SUPPORTED as its data,
 // REPORT LUNS as usual, and anything else CHECK CONDITION / LOGICAL UNIT NOT SUPPORTED.
 //
 // Check order for a command to LUN 0: the last command's sense is dropped (unless this is
-// REQUEST SENSE, SPC-3 4.5.1), a pending unit attention pre-empts it, then an unknown
+// REQUEST SENSE; SPC-3, sense data), a pending unit attention pre-empts it, then an unknown
 // operation code, a CDB shorter than its group, NACA or LINK in the CONTROL byte (neither is
 // supported), and last the command's own fields.
 //
@@ -48,11 +51,11 @@ export const DISK_LUN: u32 = 0;
 /** Data-in replies: INQUIRY, VPD pages, MODE SENSE, READ CAPACITY, REPORT LUNS, sense. */
 const DATA_IN_CAPACITY: u32 = 256;
 
-// CONTROL byte (SAM-4 5.2): NACA and LINK; neither is supported.
+// CONTROL byte (SAM-4): NACA and LINK; neither is supported.
 const CONTROL_NACA: u32 = 0x04;
 const CONTROL_LINK: u32 = 0x01;
 
-// START STOP UNIT (SBC-3 5.19): POWER CONDITION values accepted.
+// START STOP UNIT (SBC-3): POWER CONDITION values accepted.
 const POWER_START_VALID: u32 = 0x0;
 const POWER_ACTIVE: u32 = 0x1;
 const POWER_IDLE: u32 = 0x2;
@@ -275,7 +278,7 @@ export class ScsiDisk implements ScsiTarget {
 
   // ---- commands
 
-  /** REQUEST SENSE (SPC-3 6.27): the pending sense, else a pending unit attention, else
+  /** REQUEST SENSE (SPC-3): the pending sense, else a pending unit attention, else
    *  NO SENSE; either is cleared by being returned. DESC selects descriptor format. */
   private requestSense(sense: SenseData, out: CommandPlan): void {
     const descriptor = (this.cdb.byte(1) & 0x01) != 0;
@@ -288,7 +291,7 @@ export class ScsiDisk implements ScsiTarget {
     this.replyIn(out, length, this.cdb.byte(4));
   }
 
-  /** INQUIRY (SPC-3 6.4): standard data, or a VPD page when EVPD is set. */
+  /** INQUIRY (SPC-3): standard data, or a VPD page when EVPD is set. */
   private inquiry(present: bool, sense: SenseData, out: CommandPlan): void {
     const cdb = this.cdb;
     const evpd = (cdb.byte(1) & 0x01) != 0;
@@ -328,7 +331,7 @@ export class ScsiDisk implements ScsiTarget {
     this.replyIn(out, <u32>length, this.cdb.be32(6));
   }
 
-  /** READ CAPACITY(10) (SBC-3 5.15). With PMI 0 the LBA field must be 0; with PMI 1 the
+  /** READ CAPACITY(10) (SBC-3). With PMI 0 the LBA field must be 0; with PMI 1 the
    *  answer is the last LBA of the medium, which is the next "substantial delay" here. */
   private readCapacity10(out: CommandPlan): void {
     const pmi = (this.cdb.byte(8) & 0x01) != 0;
@@ -343,7 +346,7 @@ export class ScsiDisk implements ScsiTarget {
     this.replyIn(out, writeReadCapacity10(this.dataIn, this.medium), u32.MAX_VALUE);
   }
 
-  /** SERVICE ACTION IN(16): only READ CAPACITY(16) (SBC-3 5.16) is implemented. */
+  /** SERVICE ACTION IN(16): only READ CAPACITY(16) (SBC-3) is implemented. */
   private serviceActionIn16(out: CommandPlan): void {
     const cdb = this.cdb;
     if ((cdb.byte(1) & 0x1f) != SA_READ_CAPACITY_16) {
@@ -362,7 +365,7 @@ export class ScsiDisk implements ScsiTarget {
     this.replyIn(out, writeReadCapacity16(this.dataIn, this.medium), cdb.be32(10));
   }
 
-  /** MODE SELECT(6/10) (SPC-3 6.7, 6.8): SP is refused (no saved pages); a zero parameter
+  /** MODE SELECT(6/10) (SPC-3): SP is refused (no saved pages); a zero parameter
    *  list length is no data and not an error; the list is checked in dataOutDone. PF is
    *  not checked: the list is read in the SPC page format either way. */
   private startModeSelect(ten: bool, out: CommandPlan): void {
@@ -386,7 +389,7 @@ export class ScsiDisk implements ScsiTarget {
     out.transferBytes = length;
   }
 
-  /** START STOP UNIT (SBC-3 5.19). LOEJ is ignored (nothing to eject); IMMED changes
+  /** START STOP UNIT (SBC-3). LOEJ is ignored (nothing to eject); IMMED changes
    *  nothing (the command is immediate anyway). */
   private startStopUnit(out: CommandPlan): void {
     const powerCondition = this.cdb.byte(4) >> 4;
@@ -442,7 +445,7 @@ export class ScsiDisk implements ScsiTarget {
   // ---- plan helpers
 
   /** A data-in reply of `length` bytes in the data-in buffer, clipped to `allocation`
-   *  (SPC-3 4.3.4.6); nothing to move is a finished command. */
+   *  (SPC-3, allocation length: the reply is cut, never changed); nothing to move is a finished command. */
   private replyIn(out: CommandPlan, length: u32, allocation: u32): void {
     const bytes = length < allocation ? length : allocation;
     if (bytes == 0) return;

@@ -1,5 +1,5 @@
 // Operation codes a SCSI direct-access disk answers (SPC-3 / SBC-3 command tables) and the
-// length of a CDB, which its operation code's group fixes (SPC-3 4.3.2 / 4.3.4).
+// length of a CDB, which its operation code's group fixes (SPC-3, operation code group).
 
 export const OP_TEST_UNIT_READY: u32 = 0x00;
 export const OP_REQUEST_SENSE: u32 = 0x03;
@@ -28,7 +28,7 @@ export const OP_REPORT_LUNS: u32 = 0xa0;
 export const OP_READ_12: u32 = 0xa8;
 export const OP_WRITE_12: u32 = 0xaa;
 
-/** CDB length of an operation code's group (SPC-3 4.3.4.1): 6 bytes for 00h-1Fh, 10 for
+/** CDB length of an operation code's group (SPC-3, operation code): 6 bytes for 00h-1Fh, 10 for
  *  20h-5Fh, 16 for 80h-9Fh, 12 for A0h-BFh; 0 for the reserved group 3 (60h-7Fh, also the
  *  variable-length CDB 7Fh) and the vendor-specific groups 6-7, whose length is unknown. */
 export function cdbLengthOfGroup(opcode: u32): u32 {

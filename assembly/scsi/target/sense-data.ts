@@ -1,6 +1,6 @@
 // Sense data of one logical unit: what went wrong with the last command, kept until the
-// initiator fetches it with REQUEST SENSE or sends another command (SPC-3 4.5), and written
-// in fixed format (SPC-3 4.5.3) or descriptor format (SPC-3 4.5.2).
+// initiator fetches it with REQUEST SENSE or sends another command (SPC-3, sense data), and written
+// in fixed format or descriptor format (SPC-3).
 //
 // A condition is one u32: sense key << 16 | additional sense code << 8 | qualifier.
 
@@ -53,7 +53,7 @@ const NO_FIELD: i32 = -1;
 
 export class SenseData {
   condition: u32 = NO_SENSE;
-  /** Field pointer sense-key specific data (SPC-3 4.5.2.4.2): the byte of the CDB or of
+  /** Field pointer sense-key specific data (SPC-3, sense-key specific data): the byte of the CDB or of
    *  the parameter list holding the field in error, or NO_FIELD. */
   private fieldByte: i32 = NO_FIELD;
   private fieldInCdb: bool = false;

@@ -1,4 +1,4 @@
-// Standard INQUIRY data of the disk (SPC-3 6.4.2): a direct-access block device claiming
+// Standard INQUIRY data of the disk (SPC-3, standard INQUIRY data): a direct-access block device claiming
 // SPC-3, with CMDQUE set so that the initiator (sym53c8xx) uses tagged command queuing, and
 // SYNC set like real Ultra2 disks so that it negotiates synchronous transfers. WBUS16 stays
 // clear (a narrow target), and the 36-byte form carries no SPI clocking byte (56), so no
@@ -9,7 +9,7 @@ import { DiskIdentity, PRODUCT_ID_LENGTH, PRODUCT_REVISION_LENGTH, VENDOR_ID_LEN
 export const STANDARD_INQUIRY_LENGTH: u32 = 36;
 /** Peripheral device type 00h: direct access block device (SBC-3). */
 export const DEVICE_TYPE_DISK: u8 = 0x00;
-/** Peripheral qualifier 011b with type 1Fh: no logical unit at this LUN (SPC-3 6.4.2). */
+/** Peripheral qualifier 011b with type 1Fh: no logical unit at this LUN (SPC-3, standard INQUIRY data). */
 export const PERIPHERAL_NO_LUN: u8 = 0x7f;
 /** VERSION 05h: the device claims conformance to SPC-3. */
 const VERSION_SPC3: u8 = 0x05;

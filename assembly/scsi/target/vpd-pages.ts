@@ -1,6 +1,6 @@
 // Vital product data pages of the disk (INQUIRY with EVPD=1): 00h supported pages, 80h unit
-// serial number, 83h device identification (SPC-3 7.6), B0h block limits and B1h block
-// device characteristics (SBC-3 6.5). No thin provisioning page: the disk does not do
+// serial number, 83h device identification (SPC-3, vital product data), B0h block limits and B1h block
+// device characteristics (SBC-3, vital product data). No thin provisioning page: the disk does not do
 // UNMAP or WRITE SAME, and READ CAPACITY(16) keeps LBPME clear.
 
 import { storeBe16, storeBe32 } from '../../common/byte-order';
@@ -102,7 +102,7 @@ export function writeVpdPage(dst: usize, page: u32, identity: DiskIdentity): i32
 }
 
 /** The VPD a nonexistent LUN answers: only the supported-pages page, listing itself, with
- *  peripheral qualifier 3 (SPC-3 6.4.2). */
+ *  peripheral qualifier 3, as in standard INQUIRY data. */
 export function writeNoLunVpdPage(dst: usize, page: u32, peripheral: u8): i32 {
   if (page != VPD_SUPPORTED_PAGES) return VPD_UNSUPPORTED;
   store<u8>(dst, peripheral);
