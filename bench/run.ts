@@ -15,6 +15,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   block: () => import('./block-throughput.js'),
   ide: () => import('./ide-sim-throughput.js'),
   rss: () => import('./worker-rss.js'),
+  'guest-ide': () => import('./guest-ide.js'),
 };
 
 function machine(): Record<string, string | number> {
