@@ -79,6 +79,8 @@ export class ScsiBus {
   targetId: u32 = 0;
   phase: u32 = 0;
   req: bool = false;
+  /** The connected target holds the bus with REQ negated until its request completes. */
+  private busy: bool = false;
   atn: bool = false;
   ackHeld: bool = false;
   selectionTimingOut: bool = false;
@@ -131,6 +133,7 @@ export class ScsiBus {
     this.target = null;
     this.phase = 0;
     this.req = false;
+    this.busy = false;
     this.atn = false;
     this.ackHeld = false;
     this.selectionTimingOut = false;
@@ -270,7 +273,7 @@ export class ScsiBus {
     const target = this.targets.get(task.targetId);
     task.finish(target != null ? target.mediaDone(task.lun, status) : SCSI_STATUS_BUSY);
     if (this.connected && this.task === task) {
-      if (!this.req && this.phase != PHASE_MSG_IN && this.phase != PHASE_MSG_OUT) this.enterStep(STEP_STATUS);
+      if (this.busy) this.enterStep(STEP_STATUS);
       return;
     }
     if (task.disconnected) this.tasks.markReadyToReselect(task);
@@ -572,6 +575,7 @@ export class ScsiBus {
   }
 
   private enterStep(step: u32): void {
+    this.busy = false;
     switch (step) {
       case STEP_COMMAND:
         this.phase = PHASE_COMMAND;
@@ -595,8 +599,12 @@ export class ScsiBus {
         break;
       case STEP_BUSY: {
         const task = this.task;
-        if (task != null && task.statusReady) this.enterStep(STEP_STATUS);
-        else this.req = false;
+        if (task != null && task.statusReady) {
+          this.enterStep(STEP_STATUS);
+        } else {
+          this.req = false;
+          this.busy = true;
+        }
         break;
       }
       case STEP_DISCONNECT: {
@@ -620,6 +628,7 @@ export class ScsiBus {
   }
 
   private enterMessageOut(resume: u32): void {
+    this.busy = false;
     this.resumeStep = resume;
     this.phase = PHASE_MSG_OUT;
     this.req = true;
@@ -629,11 +638,11 @@ export class ScsiBus {
 
   /** The step the target is in now, to resume after an ATN-initiated MESSAGE OUT. */
   private currentStep(): u32 {
-    if (!this.req) return STEP_BUSY;
+    if (this.busy) return STEP_BUSY;
     switch (this.phase) {
       case PHASE_COMMAND: return STEP_COMMAND;
       case PHASE_STATUS: return STEP_STATUS;
-      case PHASE_MSG_IN: return STEP_MSG_IN;
+      case PHASE_MSG_IN: return this.msgInCount > 0 ? STEP_MSG_IN : this.afterMessages;
       case PHASE_DATA_IN:
       case PHASE_DATA_OUT: return STEP_DATA;
       default: return this.resumeStep;
@@ -670,6 +679,7 @@ export class ScsiBus {
     const wasConnected = this.connected;
     this.connected = false;
     this.req = false;
+    this.busy = false;
     this.ackHeld = false;
     this.atn = false;
     this.phase = 0;
