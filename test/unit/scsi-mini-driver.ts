@@ -56,8 +56,10 @@ export interface Segment {
 }
 
 export interface Command {
-  /** CCB slot (also used as the queue tag unless untagged). */
+  /** CCB slot. */
   slot: number;
+  /** Queue tag (default: the slot). */
+  tag?: number;
   target: number;
   lun?: number;
   cdb: number[];
@@ -68,6 +70,8 @@ export interface Command {
   untagged?: boolean;
   /** Extra bytes after IDENTIFY [+ tag] in the MESSAGE OUT phase (e.g. a negotiation). */
   extraMessages?: number[];
+  /** The target will refuse it at once (BUSY, TASK SET FULL): leave the tag table alone. */
+  expectRefusal?: boolean;
 }
 
 export class MiniDriver {
@@ -123,7 +127,8 @@ export class MiniDriver {
     const rig = this.rig;
     const ccb = this.ccbAddress(cmd.slot);
     const lun = cmd.lun ?? 0;
-    const msg = cmd.untagged ? [0x80 | lun] : [0xc0 | lun, 0x20, cmd.slot];
+    const tag = cmd.tag ?? cmd.slot;
+    const msg = cmd.untagged ? [0x80 | lun] : [0xc0 | lun, 0x20, tag];
     msg.push(...(cmd.extraMessages ?? []));
     rig.putDword(ccb + CCB_START, this.addressOf('select'));
     rig.putDword(ccb + CCB_SELECT, (cmd.target & 0xf) << 16);
@@ -151,7 +156,9 @@ export class MiniDriver {
     const chain = cmd.dataIn === false ? DATA_OUT_SCRIPT : DATA_SCRIPTS;
     rig.putDword(ccb + CCB_LASTP, chain + (MAX_SG - segs.length) * 8);
     rig.putDword(ccb + CCB_DATA, table); // the data chain's DSA
-    rig.putDword(TAGTBL + (cmd.slot & 0x3f) * 4, ccb);
+    // Reselection finds the CCB by tag; a command the target is expected to refuse (an
+    // overlapping tag) must not take over the table entry of the one it overlaps.
+    if (!cmd.untagged && !cmd.expectRefusal) rig.putDword(TAGTBL + (tag & 0x3f) * 4, ccb);
     // Queue: the next slot becomes IDLE first, then this one the CCB.
     const slot = STARTQ + ((this.queued + 1) % STARTQ_SLOTS) * 4;
     rig.putDword(slot, IDLE_CCB);
