@@ -8,7 +8,8 @@ import type { ProcessRole } from './run-processes.js';
 import type { HostDiskSpeed } from './host-disk.js';
 import { caseLabel, DD_CASES } from './dd-script.js';
 
-const fmt = (x: number, digits = 0): string => (Number.isFinite(x) ? x.toFixed(digits) : '?');
+/** Fixed digits; a value that rounds to zero prints without a minus sign. */
+const fmt = (x: number, digits = 0): string => (Number.isFinite(x) ? (Math.abs(x) < 0.5 * 10 ** -digits ? 0 : x).toFixed(digits) : '?');
 
 const ROLE_NAME: Record<ProcessRole, string> = {
   'qemu': 'QEMU',
