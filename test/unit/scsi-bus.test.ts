@@ -337,7 +337,7 @@ describe('ATN, disconnect and reselection waits', () => {
     runScript(rig, s);
     expect(rig.running()).toBe(true);
     expect(rig.read(R.ISTAT) & 3).toBe(0);
-    expect(rig.read32(R.DSP)).toBe(SCRIPT); // parked on the instruction
+    expect(rig.read32(R.DSP)).toBe(SCRIPT + 8); // waiting: the chip has fetched it
     rig.write(R.ISTAT, ISTAT.SIGP);
     expect(rig.read32(R.DSPS)).toBe(0x2);
     expect(rig.read(R.DSTAT) & 0x7f).toBe(DSTAT.SIR);
@@ -375,7 +375,7 @@ describe('ATN, disconnect and reselection waits', () => {
     runScript(rig, endWith(s, 0x600d));
     rig.flushIo();
     expect(rig.running()).toBe(true); // still waiting: the chip ignores reselection
-    expect(rig.read32(R.DSP)).toBe(s.addressOf('resel'));
+    expect(rig.read32(R.DSP)).toBe(s.addressOf('resel') + 8);
     rig.write(R.SCID, 0x47);
     expect(rig.read32(R.DSPS)).toBe(0x600d);
     expect(Array.from(rig.bytes(MSG_IN, 6))).toEqual([0x02, 0x04, 0x80, 0x20, 0x09, 0x00]);

@@ -293,7 +293,6 @@ export class ScsiBus {
         // The chip negates ATN during the last handshake of a MESSAGE OUT move.
         if (done + 1 == count) this.atn = false;
         done++;
-        this.regs.set8(SFBR, <u32>load<u8>(this.chunk + <usize>i));
         this.messageOutByte(<u32>load<u8>(this.chunk + <usize>i));
         if (!this.connected || this.phase != PHASE_MSG_OUT) return done;
       }

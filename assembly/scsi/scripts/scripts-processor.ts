@@ -2,8 +2,10 @@
 // executes them (LSI53C895A data manual chapter 6). It runs when the host writes DSP (unless
 // DMODE MAN) or sets DCNTL STD, and stops on an interrupt instruction, a fatal interrupt,
 // ISTAT ABRT or single step (DCNTL SSM). An instruction that has to wait for the bus (REQ
-// not asserted, WAIT DISCONNECT, WAIT RESELECT) parks the processor with DSP on that
-// instruction; any later event that may change the bus re-executes it.
+// not asserted, WAIT DISCONNECT, WAIT RESELECT) parks the processor; DSP meanwhile shows the
+// next instruction, as on the chip, which has fetched the waiting one (sym53c8xx's recovery
+// code compares DSP with its labels). Any later event that may change the bus re-executes
+// the parked instruction.
 //
 // Bounded work: one activation executes at most INSTRUCTION_BUDGET instructions, then the
 // processor yields to the worker and continues from a zero-delay timer, so guest accesses —
@@ -50,6 +52,8 @@ export class ScriptsProcessor {
   carry: bool = false;
   /** DSP of the instruction being executed. */
   instructionAddress: u32 = 0;
+  /** Address of the instruction the processor is parked on. */
+  private parkedAt: u32 = 0;
   /** Register accesses with their side effects (set once by the controller). */
   access!: RegisterAccess;
   private sinceWait: u32 = 0;
@@ -101,6 +105,7 @@ export class ScriptsProcessor {
       return;
     }
     if (this.state == STATE_PARKED) {
+      this.regs.set32(DSP, this.parkedAt);
       this.state = STATE_RUNNING;
       this.run();
     }
@@ -182,7 +187,7 @@ export class ScriptsProcessor {
         break;
       }
       if (outcome == OUT_PARK) {
-        this.regs.set32(DSP, this.instructionAddress);
+        this.parkedAt = this.instructionAddress;
         this.state = STATE_PARKED;
         this.sinceWait = 0;
         break;
