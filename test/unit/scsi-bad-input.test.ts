@@ -161,6 +161,46 @@ describe('queueing abuse', () => {
   });
 });
 
+describe('message out in the middle of a reselection', () => {
+  it('ATN while the target sends IDENTIFY + tag, then a flood: rejected, and the reselection completes', async () => {
+    const image = MemoryImage.patterned(64, 1);
+    const rig = await LsiRig.create({ targets: [testTarget(64, 0)], images: { 0: image } });
+    rig.write(R.SCID, 0x47);
+    rig.putBytes(0x9000, [0xc0, 0x20, 0x09]);
+    rig.putBytes(0x9100, read10(3, 1));
+    rig.ram.fill(0x08, 0x200000, 0x200000 + 5000);
+    const s = new Script(0x1000)
+      .select(0, { atn: true, alt: 0x1000 })
+      .move(PHASE.MSG_OUT, 3, 0x9000)
+      .move(PHASE.COMMAND, 10, 0x9100)
+      .move(PHASE.DATA_IN, 512, BUF)
+      .move(PHASE.MSG_IN, 2, 0x9200)
+      .clear({ ack: true })
+      .waitDisconnect()
+      .waitReselect(0x1000)
+      .set({ atn: true })
+      .move(PHASE.MSG_OUT, 5000, 0x200000)
+      .label('resume')
+      .move(PHASE.MSG_IN, 4, 0x9210)
+      .clear({ ack: true })
+      .move(PHASE.STATUS, 1, 0x9300)
+      .move(PHASE.MSG_IN, 1, 0x9301)
+      .clear({ ack: true })
+      .waitDisconnect()
+      .int(0x600d);
+    rig.write(R.SIEN0, SIST0.MA);
+    rig.load(s);
+    rig.start(0x1000);
+    rig.flushIo();
+    expect(rig.read(R.SIST0)).toBe(SIST0.MA); // the flood was cut short
+    rig.start(s.addressOf('resume'));
+    expect(rig.read32(R.DSPS)).toBe(0x600d);
+    expect(Array.from(rig.bytes(0x9210, 4))).toEqual([0x80, 0x20, 0x09, 0x07]);
+    expect([rig.ram[0x9300], rig.ram[0x9301]]).toEqual([0, 0]);
+    expect(rig.bytes(BUF, 512)).toEqual(image.read(3, 512));
+  });
+});
+
 describe('resets with requests in flight', () => {
   it('after a crash restart: SCSI bus reset reported with INTA#, old completions ignored, the driver starts over', async () => {
     const { rig, driver } = await setup();

@@ -38,7 +38,7 @@ import { STATUS_OK } from '../../common/abi';
 import { cdbLength } from './cdb-length';
 import {
   IDENTIFY_DISCONNECT_PRIVILEGE, IDENTIFY_LUN_MASK, MSG_ABORT_TASK, MSG_ABORT_TASK_SET, MSG_CLEAR_TASK_SET,
-  MSG_COMMAND_COMPLETE, MSG_DISCONNECT, MSG_HEAD_OF_QUEUE_TAG, MSG_IDENTIFY, MSG_INITIATOR_DETECTED_ERROR,
+  MSG_COMMAND_COMPLETE, MSG_DISCONNECT, MSG_EXTENDED, MSG_HEAD_OF_QUEUE_TAG, MSG_IDENTIFY, MSG_INITIATOR_DETECTED_ERROR,
   MSG_MESSAGE_PARITY_ERROR, MSG_MESSAGE_REJECT, MSG_NOP, MSG_ORDERED_QUEUE_TAG, MSG_SAVE_DATA_POINTER,
   MSG_SIMPLE_QUEUE_TAG, MSG_TARGET_RESET, PHASE_COMMAND, PHASE_DATA_IN, PHASE_DATA_OUT, PHASE_MSG_IN,
   PHASE_MSG_OUT, PHASE_STATUS,
@@ -325,12 +325,13 @@ export class ScsiBus {
     } else if (event == EV_TWO_BYTE) {
       const code = this.parser.code;
       const isTag = code == <u32>MSG_SIMPLE_QUEUE_TAG || code == <u32>MSG_HEAD_OF_QUEUE_TAG || code == <u32>MSG_ORDERED_QUEUE_TAG;
-      if (!isTag) this.queueMessage(MSG_MESSAGE_REJECT);
+      if (!isTag) this.reject();
       else if (this.task == null) this.tag = <i32>this.parser.argument;
     } else if (event == EV_EXTENDED) {
       const length = this.parser.extLength;
       const n = negotiationReply(this.parser.extBody, length, this.reply);
-      if (n == 0) this.queueMessage(MSG_MESSAGE_REJECT);
+      if (n == 0) this.reject();
+      else this.lastMessageSent = <u32>MSG_EXTENDED;
       for (let i: u32 = 0; i < n; i++) this.queueMessage(load<u8>(this.reply + <usize>i));
     } else if (event == EV_ONE_BYTE) {
       this.oneByteMessage(byte);
@@ -370,9 +371,15 @@ export class ScsiBus {
       case <u32>MSG_MESSAGE_PARITY_ERROR:
         break;
       default:
-        this.queueMessage(MSG_MESSAGE_REJECT);
+        this.reject();
         break;
     }
+  }
+
+  /** Queues MESSAGE REJECT for the message just received. */
+  private reject(): void {
+    this.queueMessage(MSG_MESSAGE_REJECT);
+    this.lastMessageSent = MSG_MESSAGE_REJECT;
   }
 
   /** The initiator refused our last message. Refusing DISCONNECT withdraws the disconnect
@@ -380,7 +387,8 @@ export class ScsiBus {
    *  (a negotiation reply, SAVE DATA POINTER) change nothing here. */
   private messageRejected(): void {
     const task = this.task;
-    if (this.lastMessageSent != <u32>MSG_DISCONNECT || task == null) return;
+    // DISCONNECT is always the last message queued: it has gone out once the queue is empty.
+    if (this.lastMessageSent != <u32>MSG_DISCONNECT || this.msgInCount > 0 || task == null) return;
     task.mayDisconnect = false;
     this.mayDisconnect = false;
     if (this.resumeStep == STEP_DISCONNECT) this.resumeStep = task.statusReady ? STEP_STATUS : STEP_BUSY;
@@ -388,7 +396,8 @@ export class ScsiBus {
 
   private rejectAndAnswer(): void {
     this.queueMessage(MSG_MESSAGE_REJECT);
-    this.afterMessages = this.resumeStep;
+    this.lastMessageSent = MSG_MESSAGE_REJECT;
+    if (this.resumeStep != STEP_MSG_IN) this.afterMessages = this.resumeStep;
     this.atn = false;
     this.enterStep(STEP_MSG_IN);
   }
@@ -594,7 +603,8 @@ export class ScsiBus {
       case STEP_MSG_IN:
         this.phase = PHASE_MSG_IN;
         this.req = this.msgInCount > 0;
-        if (!this.req) this.enterStep(this.afterMessages);
+        // Nothing (left) to send: what follows the messages. It is never "more messages".
+        if (!this.req) this.enterStep(this.afterMessages == STEP_MSG_IN ? STEP_BUS_FREE : this.afterMessages);
         break;
       case STEP_BUSY: {
         const task = this.task;
