@@ -4,11 +4,12 @@
 
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { BlockBackend, BlockError, type CacheMode } from '../../backends/block/block-backend.js';
-import { GuestRam, type GuestRamTransferable } from '../../shared-mem/guest-ram.js';
+import { GuestRam, MAX_VIEW_BYTES, type GuestRamTransferable } from '../../shared-mem/guest-ram.js';
 import { registerPageAlignedBuffer } from '../../shared-mem/page-aligned.js';
 import { IOREQ_TYPE_PCI_CONFIG, type Ioreq } from '../../shared-mem/ioreq.js';
 import { IrqLines } from '../../shared-mem/irq-lines.js';
-import { RequestRing, type WaitPolicy } from '../../shared-mem/request-ring.js';
+import { RequestRing, WAIT_ONLY_POLICY, type WaitPolicy } from '../../shared-mem/request-ring.js';
+import { IoPoll } from './io-poll.js';
 import { exposeOn } from './comlink-node.js';
 import {
   BLOCK_FLUSH, BLOCK_READ, BLOCK_WRITE, CONFIG_MAX, DMA_FAULT, DMA_OK, LOG_ERROR, LOG_WARN,
@@ -69,14 +70,31 @@ export interface DeviceControlApi {
 }
 
 const TWO_POW_53 = 2n ** 53n;
+const TWO_POW_32 = 2 ** 32;
+/** An SG entry's high address word must be below this for the address to stay under 2^53. */
+const SG_ADDR_HIGH_LIMIT = 2 ** 21;
 /** Log lines a core may emit per second before they are dropped (a guest can make a core chatty). */
 const LOG_BUDGET_PER_SECOND = 50;
 /** Requests served back to back before the loop lets the event loop run (I/O completions, control). */
 const YIELD_EVERY = 64;
 /** Longest blocking wait before the loop visits its event loop anyway. */
 const MAX_BLOCKING_WAIT_MS = 100;
+/** After a kick with no control message handled yet, the loop keeps turning its event loop for
+ *  up to this long (instead of blocking again for up to MAX_BLOCKING_WAIT_MS) so that the message
+ *  the kick announced is served as soon as it arrives. */
+const CONTROL_GRACE_MS = 20;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A backend call the core asked for, started once the access that asked is answered. */
+interface QueuedIo {
+  reqId: number;
+  op: number;
+  backend: BlockBackend;
+  offset: number;
+  segments: Uint8Array[];
+  bytes: number;
+}
 
 export class DeviceWorker {
   private core!: CoreExports;
@@ -86,7 +104,22 @@ export class DeviceWorker {
   private readonly backends: (BlockBackend | null)[] = [];
   private readonly completions: { reqId: number; status: number }[] = [];
   private readonly timers = new Map<number, number>(); // id -> deadline (ms, performance.now())
+  /** Backend calls submitted by the access being served; started after its answer. */
+  private readonly queuedIo: QueuedIo[] = [];
   private inFlight = 0;
+  /** Bumped by every backend completion: a polling loop compares it. */
+  private ioEvents = 0;
+  /** performance.now() of the last backend completion. */
+  private lastIoEventAt = 0;
+  /** The loop sleeps in waitForWorkAsync; a completion must kick the ring to wake it. */
+  private sleepingForIo = false;
+  /** Completion kicks not yet seen by the loop (they are not control messages). */
+  private selfKicks = 0;
+  /** Control messages delivered on the control port so far. */
+  private controlMessages = 0;
+  /** A core trap (or other failure) in a completion callback, rethrown by the loop. */
+  private failure: unknown = null;
+  private readonly ioPoll: IoPoll;
   private faultArmed: FaultPoint | null = null;
   private stopping = false;
   private logWindowStart = 0;
@@ -101,6 +134,7 @@ export class DeviceWorker {
     this.ring = RequestRing.attach(data.ringSab);
     this.irq = IrqLines.attach(data.irqSab);
     this.ram = GuestRam.fromTransferable(data.ram);
+    this.ioPoll = new IoPoll(data.policy);
     registerRamBuffers(data.ram);
   }
 
@@ -128,6 +162,7 @@ export class DeviceWorker {
       },
       reset: (kind) => {
         this.call(() => this.core.reset(kind));
+        this.startQueuedIo();
       },
       shutdown: async () => {
         this.stopping = true;
@@ -136,29 +171,95 @@ export class DeviceWorker {
       },
     };
     exposeOn(this.data.controlPort, api);
+    // Registered after comlink's listener, so it counts a message comlink has already handled.
+    this.data.controlPort.on('message', () => {
+      this.controlMessages++;
+    });
   }
 
-  /** The serving loop. Blocks in Atomics.wait only when nothing asynchronous is pending;
-   *  otherwise waits with Atomics.waitAsync so disk completions can arrive. */
+  /**
+   * The serving loop. With no backend call in flight it waits for requests in
+   * RequestRing.waitForWork (adaptive spin, then Atomics.wait: the event loop has nothing to
+   * do). With one in flight, the event loop must keep turning so that libuv can deliver the
+   * completion: see waitWithIoInFlight.
+   */
   async run(): Promise<void> {
     let served = 0;
     while (!this.stopping) {
+      this.throwIfFailed();
       this.drainCompletions();
       this.fireTimers();
+      this.startQueuedIo();
       const slot = this.ring.peek();
       if (slot >= 0) {
         this.serve(slot);
+        // The access is answered: now start what it asked the backend for. Submitting first
+        // would make the guest wait for the hand-off to libuv's pool (and on a busy machine for
+        // the pool thread that preempts this one) before it sees its write completed.
+        this.startQueuedIo();
         if (++served % YIELD_EVERY === 0) await yieldToEventLoop();
         continue;
       }
-      const timeout = this.msToNextTimer();
-      if (this.inFlight > 0 || this.completions.length > 0) {
-        await this.ring.waitForWorkAsync(this.data.policy, Math.min(timeout, MAX_BLOCKING_WAIT_MS));
+      const timeout = Math.min(this.msToNextTimer(), MAX_BLOCKING_WAIT_MS);
+      if (this.inFlight > 0) {
+        await this.waitWithIoInFlight(timeout);
       } else {
-        const r = this.ring.waitForWork(this.data.policy, Math.min(timeout, MAX_BLOCKING_WAIT_MS));
-        if (r !== 'work') await yieldToEventLoop();
+        const r = this.ring.waitForWork(this.data.policy, timeout);
+        if (r === 'kick') await this.serveControl();
+        else if (r === 'timeout') await yieldToEventLoop();
       }
     }
+  }
+
+  /**
+   * Waits for a request or a backend completion while I/O is in flight. First it polls: one
+   * event-loop turn at a time (a setImmediate turn lets libuv run completions without
+   * blocking), checking the ring after each, for as long as the adaptive IoPoll budget says
+   * polling has been paying; then it sleeps in Atomics.waitAsync, woken by the host's doorbell
+   * or by a completion's kick. Never spins without yielding: a completion can only arrive
+   * through the event loop.
+   */
+  private async waitWithIoInFlight(timeoutMs: number): Promise<void> {
+    const events = this.ioEvents;
+    const start = performance.now();
+    const pollUntil = start + this.ioPoll.budgetMs(timeoutMs);
+    while (performance.now() < pollUntil) {
+      await yieldToEventLoop();
+      if (this.ioEvents !== events) return this.ioPoll.caught();
+      if (this.stopping || this.failure !== null || this.ring.peek() >= 0) return;
+    }
+    this.sleepingForIo = true;
+    let outcome;
+    try {
+      outcome = await this.ring.waitForWorkAsync(WAIT_ONLY_POLICY, Math.max(0, start + timeoutMs - performance.now()));
+    } finally {
+      this.sleepingForIo = false;
+    }
+    if (this.ioEvents !== events) this.ioPoll.missed(this.lastIoEventAt - start);
+    if (outcome !== 'kick') return;
+    if (this.selfKicks === 0) return this.serveControl();
+    // A completion's kick; a control kick at the same moment would be reported with it, and
+    // its message, posted before that kick, is handled in the next event-loop turn.
+    this.selfKicks = 0;
+    await yieldToEventLoop();
+  }
+
+  /**
+   * A kick announces a control message (DeviceHost kicks after posting one). Turn the event
+   * loop until a message has been handled, or CONTROL_GRACE_MS passed, or a request came: the
+   * message may still be in flight when the kick is seen, and going back to Atomics.wait then
+   * would leave it waiting for up to MAX_BLOCKING_WAIT_MS.
+   */
+  private async serveControl(): Promise<void> {
+    const seen = this.controlMessages;
+    const until = performance.now() + CONTROL_GRACE_MS;
+    do {
+      await yieldToEventLoop();
+    } while (this.controlMessages === seen && !this.stopping && this.ring.peek() < 0 && performance.now() < until);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure;
   }
 
   private collectStats(): WorkerStats {
@@ -307,53 +408,115 @@ export class DeviceWorker {
     this.stats.blockRequests++;
     const backend = this.backends[drive] ?? null;
     if (!backend) return this.complete(reqId, STATUS_ENODEV);
-    if (op === BLOCK_FLUSH) return this.startIo(reqId, () => backend.flush(), 0, op);
+    if (op === BLOCK_FLUSH) return this.queueIo({ reqId, op, backend, offset: 0, segments: [], bytes: 0 });
     if (op !== BLOCK_READ && op !== BLOCK_WRITE) return this.complete(reqId, STATUS_EIO);
     const sgBytes = this.coreBytes(sgPtr, sgCount * SG_ENTRY_SIZE);
     if (!sgBytes || sgCount === 0 || lba < 0n || lba >= TWO_POW_53 / 512n) return this.complete(reqId, STATUS_EIO);
-    const dv = new DataView(sgBytes.buffer, sgBytes.byteOffset, sgBytes.byteLength);
-    const segments: Uint8Array[] = [];
+    const segments = this.resolveSegments(sgBytes, sgCount);
+    if (typeof segments === 'number') return this.complete(reqId, segments);
     let total = 0;
-    for (let i = 0; i < sgCount; i++) {
-      const addr = dv.getBigUint64(i * SG_ENTRY_SIZE, true);
-      const len = dv.getUint32(i * SG_ENTRY_SIZE + 8, true);
-      const flags = dv.getUint32(i * SG_ENTRY_SIZE + 12, true);
-      if (len === 0) continue;
-      if (flags & SG_FLAG_CORE_MEMORY) {
-        const v = addr < TWO_POW_53 ? this.coreBytes(Number(addr), len) : null;
-        if (!v) return this.complete(reqId, STATUS_EFAULT);
-        segments.push(v);
-      } else {
-        const views = addr < TWO_POW_53 ? this.ram.views(asGpa(Number(addr)), len) : null;
-        if (!views) {
-          this.stats.dmaFaults++;
-          return this.complete(reqId, STATUS_EFAULT);
-        }
-        segments.push(...views);
-      }
-      total += len;
-    }
-    const offset = Number(lba) * 512;
-    if (op === BLOCK_READ) this.startIo(reqId, () => backend.read(offset, segments), total, op);
-    else this.startIo(reqId, () => backend.write(offset, segments), total, op);
+    for (const s of segments) total += s.byteLength;
+    this.queueIo({ reqId, op, backend, offset: Number(lba) * 512, segments, bytes: total });
   }
 
-  private startIo(reqId: number, io: () => Promise<void>, bytes: number, op: number): void {
+  /** Views of what the SG list names, in order, or STATUS_EFAULT if any range is outside guest
+   *  RAM (or, for core-memory entries, outside the core's memory). */
+  private resolveSegments(sgBytes: Uint8Array, sgCount: number): Uint8Array[] | number {
+    const dv = new DataView(sgBytes.buffer, sgBytes.byteOffset, sgBytes.byteLength);
+    const segments: Uint8Array[] = [];
+    for (let i = 0; i < sgCount; i++) {
+      const at = i * SG_ENTRY_SIZE;
+      // Two 32-bit halves: cheaper than a BigInt per entry, and exact below 2^53.
+      const low = dv.getUint32(at, true);
+      const high = dv.getUint32(at + 4, true);
+      const len = dv.getUint32(at + 8, true);
+      const flags = dv.getUint32(at + 12, true);
+      if (len === 0) continue;
+      const addr = high < SG_ADDR_HIGH_LIMIT ? high * TWO_POW_32 + low : -1;
+      if (flags & SG_FLAG_CORE_MEMORY) {
+        const v = addr >= 0 ? this.coreBytes(addr, len) : null;
+        if (!v) return STATUS_EFAULT;
+        segments.push(v);
+        continue;
+      }
+      if (addr < 0 || !this.pushRamViews(segments, addr, len)) {
+        this.stats.dmaFaults++;
+        return STATUS_EFAULT;
+      }
+    }
+    return segments;
+  }
+
+  /** Appends views of guest RAM [addr, addr+len); false if any byte is not RAM. The common
+   *  case, a range inside one region, costs one lookup and one view. */
+  private pushRamViews(out: Uint8Array[], addr: number, len: number): boolean {
+    if (len <= MAX_VIEW_BYTES) {
+      const at = this.ram.resolve(asGpa(addr), len);
+      if (at) {
+        out.push(new Uint8Array(at.buffer, at.byteOffset, len));
+        return true;
+      }
+    }
+    const views = this.ram.views(asGpa(addr), len);
+    if (!views) return false;
+    for (const v of views) out.push(v);
+    return true;
+  }
+
+  private queueIo(io: QueuedIo): void {
+    this.queuedIo.push(io);
+  }
+
+  private startQueuedIo(): void {
+    for (let i = 0; i < this.queuedIo.length; i++) this.startIo(this.queuedIo[i]!);
+    this.queuedIo.length = 0;
+  }
+
+  private startIo(io: QueuedIo): void {
     this.inFlight++;
     this.stats.backendCalls++;
-    io().then(
-      () => {
-        if (op === BLOCK_READ) this.stats.bytesRead += bytes;
-        else if (op === BLOCK_WRITE) this.stats.bytesWritten += bytes;
-        else this.stats.flushes++;
-        return STATUS_OK;
-      },
-      (err: unknown) => (err instanceof BlockError ? err.errno : STATUS_EIO),
-    ).then((status) => {
-      this.inFlight--;
-      this.complete(reqId, status);
+    let call: Promise<void>;
+    try {
+      call = io.op === BLOCK_READ ? io.backend.read(io.offset, io.segments)
+        : io.op === BLOCK_WRITE ? io.backend.write(io.offset, io.segments)
+        : io.backend.flush();
+    } catch (err) {
+      call = Promise.reject(err);
+    }
+    call.then(
+      () => this.ioDone(io, STATUS_OK),
+      (err: unknown) => this.ioDone(io, err instanceof BlockError ? err.errno : STATUS_EIO),
+    );
+  }
+
+  /**
+   * A backend call finished. The core hears of it right here, so its interrupt goes out
+   * without waiting for the loop to come round (no core call can be running: this is an event
+   * loop callback, and the loop only awaits between core calls). A trap in the core is handed
+   * to the loop, which ends the worker as if the trap had happened there.
+   */
+  private ioDone(io: QueuedIo, status: number): void {
+    this.inFlight--;
+    if (status === STATUS_OK) {
+      if (io.op === BLOCK_READ) this.stats.bytesRead += io.bytes;
+      else if (io.op === BLOCK_WRITE) this.stats.bytesWritten += io.bytes;
+      else this.stats.flushes++;
+    }
+    this.completions.push({ reqId: io.reqId, status });
+    if (this.failure === null && !this.stopping) {
+      try {
+        this.drainCompletions();
+        this.startQueuedIo(); // what the core submitted in response (the next PIO chunk, say)
+      } catch (err) {
+        this.failure = err;
+      }
+    }
+    this.ioEvents++;
+    this.lastIoEventAt = performance.now();
+    if (this.sleepingForIo) {
+      this.selfKicks++;
       this.ring.kick();
-    });
+    }
   }
 
   private coreLog(level: number, ptr: number, len: number): void {

@@ -1,0 +1,42 @@
+// How long a device worker keeps polling (event-loop turns, checking its ring after each)
+// while a backend call is in flight, before it sleeps until the completion or a request wakes
+// it. Polling catches the completion the moment libuv delivers it; sleeping costs a thread
+// wake-up (tens of µs here, DESIGN.md "Measured") on top of the transfer. Like the ring's
+// adaptive doorbell (src/shared-mem/doorbell.ts) and KVM's halt polling, the budget learns:
+// it grows to cover a transfer that a longer poll would have caught and shrinks after ones no
+// allowed poll could catch, so a device whose transfers take milliseconds (O_DIRECT to a disk)
+// stops burning a core on them.
+
+import { SpinBudget, type WaitPolicy } from '../../shared-mem/doorbell.js';
+
+/**
+ * Longest poll of the adaptive policy. A 1 MiB transfer through the page cache completes in
+ * 0.2-0.6 ms on the development VM and is worth catching; an O_DIRECT one takes 2-3 ms, where
+ * the wake-up is a few percent of the transfer. docs/performance.md has the measurements.
+ */
+export const IO_POLL_MAX_NS = 1_000_000;
+
+export class IoPoll {
+  private readonly budget = new SpinBudget();
+  private readonly policy: WaitPolicy;
+
+  /** `devicePolicy` is the worker's wait policy: 'wait' never polls, 'spin' always does. */
+  constructor(devicePolicy: WaitPolicy) {
+    this.policy = devicePolicy.mode === 'adaptive' ? { mode: 'adaptive', spinNs: IO_POLL_MAX_NS } : devicePolicy;
+  }
+
+  /** How long to poll for this wait (ms), at most `timeoutMs`. */
+  budgetMs(timeoutMs: number): number {
+    return Math.min(timeoutMs, this.budget.spinNs(this.policy, timeoutMs) / 1e6);
+  }
+
+  /** The completion came while polling. */
+  caught(): void {
+    this.budget.onSpinHit();
+  }
+
+  /** The completion came `afterMs` into a wait that had stopped polling. */
+  missed(afterMs: number): void {
+    this.budget.onSlept(this.policy, afterMs * 1e6);
+  }
+}
