@@ -22,13 +22,15 @@ export class HostBridge {
   /** Device-specific config bytes (0x40..0xff) as last written, replayed into a restarted core. */
   private readonly deviceConfigShadow = new Map<number, Map<number, number>>();
 
-  /** Serves one synchronous ioreq; resolves with the value for reads (0 for writes). */
-  async handle(req: Ioreq): Promise<bigint> {
+  /** Serves one synchronous ioreq; resolves with the value for reads (0 for writes). Not an
+   *  async function: a device access returns the device's own promise, with no extra frame or
+   *  microtask turn on the path every guest access takes. */
+  handle(req: Ioreq): Promise<bigint> {
     this.stats.ioreqs++;
     const size = req.size as AccessSize;
     if (!isValidSize(req)) {
       this.stats.malformed++;
-      return req.dir === 'read' ? ALL_ONES(Math.min(Math.max(req.size, 1), 8)) : 0n;
+      return Promise.resolve(req.dir === 'read' ? ALL_ONES(Math.min(Math.max(req.size, 1), 8)) : 0n);
     }
     switch (req.type) {
       case IOREQ_TYPE_PCI_CONFIG:
@@ -36,12 +38,16 @@ export class HostBridge {
       case IOREQ_TYPE_PIO:
       case IOREQ_TYPE_COPY: {
         const route = this.route(req, size);
-        if (!route) return this.unclaimed(req, size);
-        return route.fn.device.access(toAccess(req, route, size));
+        if (!route) return Promise.resolve(this.unclaimed(req, size));
+        try {
+          return route.fn.device.access(toAccess(req, route, size));
+        } catch (err) {
+          return Promise.reject(err);
+        }
       }
       default:
         this.stats.malformed++;
-        return req.dir === 'read' ? ALL_ONES(size) : 0n;
+        return Promise.resolve(req.dir === 'read' ? ALL_ONES(size) : 0n);
     }
   }
 
