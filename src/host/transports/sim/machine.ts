@@ -50,7 +50,8 @@ export class SimMachine {
     const ram = GuestRam.allocate(ramBytes);
     const bridge = new HostBridge();
     const server = new SimIoreqServer(bridge);
-    const irqs = new SimInterruptController();
+    const policy = opts.policy ?? DEFAULT_POLICY;
+    const irqs = new SimInterruptController(policy);
     const cpus = new SimCpus(server, server.buffered, new SimGuestRam(ram, ramBytes), irqs, opts.vcpus ?? 4);
     const m = new SimMachine(cpus, bridge, irqs);
     const ids = new Set<string>();
@@ -63,11 +64,12 @@ export class SimMachine {
           bridge,
           bdf,
           ram,
-          policy: opts.policy ?? DEFAULT_POLICY,
+          policy,
           faultInjection: opts.faultInjection,
           onIrq: (line, level) => irqs.set(line === IRQ_PCI_INTA ? m.intxLine(bdf) : line, `${spec.id}:${line}`, level),
           log: opts.log ?? ((l) => console.error(l)),
         });
+        irqs.addPoller(() => host.pollIrqs());
         m.hosts.set(spec.id, host);
         m.pciFunctions.push({ bdf, id: spec.id });
       }
