@@ -2,6 +2,16 @@
 // answers what belongs to the bus itself (the standard config header) and completes the
 // ioreq. An access nobody claims reads all-ones and a write to it is dropped, as on a PC
 // bus with nothing decoding the address (and as Xen does for unclaimed ranges).
+//
+// Register writes are posted: a plain PIO or MMIO write (one element, value in the ioreq) is
+// queued on the device's ring and the ioreq is completed at once, without waiting for the
+// worker to have run it. The ring is FIFO, so every later access to the device, a read above
+// all, is answered only after the write took effect: the guest cannot tell, except that it
+// does not stall for a thread round trip per write (KVM's ioeventfd and coalesced MMIO/PIO
+// make the same trade; MMIO writes are posted on PCI anyway). String writes (data_is_ptr) wait:
+// the device reads their data from guest RAM, which the guest may reuse once the write
+// completed. A transport that needs every write answered after the device ran it builds its
+// bridge with { postWrites: false }.
 
 import { IOREQ_TYPE_COPY, IOREQ_TYPE_PCI_CONFIG, IOREQ_TYPE_PIO, type Ioreq } from '../shared-mem/ioreq.js';
 import type { AccessSize } from '../shared-mem/types.js';
@@ -12,15 +22,30 @@ import { PciBus, type PciFunction, type Route } from './pci/pci-bus.js';
 export interface BridgeStats {
   ioreqs: number;
   unclaimed: number;
+  /** Writes that came posted from the transport (Xen's buffered ring). */
   posted: number;
+  /** Synchronous register writes the bridge completed before the device ran them. */
+  writesPosted: number;
   malformed: number;
 }
 
+export interface HostBridgeOptions {
+  /** Complete plain register writes once queued (default true); see the file comment. */
+  postWrites?: boolean;
+}
+
+const ZERO: Promise<bigint> = Promise.resolve(0n);
+
 export class HostBridge {
   readonly bus = new PciBus<DeviceEndpoint>();
-  readonly stats: BridgeStats = { ioreqs: 0, unclaimed: 0, posted: 0, malformed: 0 };
+  readonly stats: BridgeStats = { ioreqs: 0, unclaimed: 0, posted: 0, writesPosted: 0, malformed: 0 };
   /** Device-specific config bytes (0x40..0xff) as last written, replayed into a restarted core. */
   private readonly deviceConfigShadow = new Map<number, Map<number, number>>();
+  private readonly postWrites: boolean;
+
+  constructor(options: HostBridgeOptions = {}) {
+    this.postWrites = options.postWrites ?? true;
+  }
 
   /** Serves one synchronous ioreq; resolves with the value for reads (0 for writes). Not an
    *  async function: a device access returns the device's own promise, with no extra frame or
@@ -40,6 +65,11 @@ export class HostBridge {
         const route = this.route(req, size);
         if (!route) return Promise.resolve(this.unclaimed(req, size));
         try {
+          if (this.postWrites && req.dir === 'write' && req.count === 1 && !req.dataIsPtr) {
+            this.stats.writesPosted++;
+            route.fn.device.post(toAccess(req, route, size));
+            return ZERO;
+          }
           return route.fn.device.access(toAccess(req, route, size));
         } catch (err) {
           return Promise.reject(err);
