@@ -169,7 +169,11 @@ export class DeviceHost implements DeviceEndpoint {
   async reset(): Promise<void> {
     const inc = this.current;
     if (!inc || this.state !== 'up') return;
-    await this.drainBacklog();
+    // Writes posted before the reset must not run after it: the reset travels on the control
+    // port, which the worker may read before it has drained its ring. A read through the ring
+    // is answered only after every request queued ahead of it.
+    await this.access(RING_BARRIER);
+    if (this.current !== inc || this.state !== 'up') return;
     const p = inc.control.reset(RESET_POWER_ON);
     inc.ring.kick();
     await p;
@@ -341,6 +345,12 @@ export class DeviceHost implements DeviceEndpoint {
     return this.pumping;
   }
 }
+
+/** A harmless read (PCI vendor ID, which the core answers without side effects) used to
+ *  wait until the worker has run everything queued before it. */
+const RING_BARRIER: DeviceAccess = {
+  kind: 'config', space: 0, offset: 0, size: 4, dir: 'read', data: 0n, count: 1, dataIsPtr: false, df: false, deviceAddressSteps: false,
+};
 
 function absent(a: DeviceAccess): bigint {
   return a.dir === 'read' ? ALL_ONES(a.size) : 0n;
