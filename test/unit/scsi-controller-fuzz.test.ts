@@ -123,14 +123,16 @@ function protocolArea(rig: LsiRig, next: () => number): void {
 }
 
 describe('random SCRIPTS and host actions', () => {
-  it('never trap, stay bounded, and leave a working controller', async () => {
+  // SCSI_FUZZ_SEEDS=n runs a longer campaign (about 20 ms a seed).
+  it('never trap, stay bounded, and leave a working controller', { timeout: 900_000 }, async () => {
     const image = MemoryImage.patterned(512, 9);
     const rig = await LsiRig.create({
       targets: [testTarget(512, 0), null, null, testTarget(512, 0), null, diskTarget(512, 0)],
       images: { 0: image },
     });
     rig.config(0x14, 4, 0xfeb00000);
-    for (let seed = 1; seed <= 300; seed++) {
+    const seeds = Number(process.env.SCSI_FUZZ_SEEDS ?? 300);
+    for (let seed = 1; seed <= seeds; seed++) {
       const next = rng(seed * 2654435761);
       const pick = (n: number) => next() % n;
       // Plausible message, CDB and table bytes: IDENTIFY, tags, extended messages, CDBs.

@@ -134,7 +134,8 @@ export class RegisterAccess {
       regs.set8(ISTAT, ISTAT_SRST); // the chip stays in reset while the bit is set
       return;
     }
-    if ((value & ISTAT_ABRT) != 0 && (before & ISTAT_ABRT) == 0) this.scripts.abort();
+    // Every write with ABRT set aborts, also when the bit was left set from before.
+    if ((value & ISTAT_ABRT) != 0) this.scripts.abort();
   }
 
   /** SBCL: the SCSI control lines as the chip sees them. */
