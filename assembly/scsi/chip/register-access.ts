@@ -134,8 +134,10 @@ export class RegisterAccess {
       regs.set8(ISTAT, ISTAT_SRST); // the chip stays in reset while the bit is set
       return;
     }
-    // Every write with ABRT set aborts, also when the bit was left set from before.
-    if ((value & ISTAT_ABRT) != 0) this.scripts.abort();
+    // Setting ABRT aborts (and reports ABRT even when idle, data manual ISTAT). Writing it
+    // again while it is still set aborts SCRIPTS that were started meanwhile, but an idle
+    // chip does not report a second ABRT (ncr53c8xx writes CABRT back when it sees it).
+    if ((value & ISTAT_ABRT) != 0 && ((before & ISTAT_ABRT) == 0 || this.scripts.active)) this.scripts.abort();
   }
 
   /** SBCL: the SCSI control lines as the chip sees them. */
