@@ -16,7 +16,7 @@
 import { IOREQ_TYPE_COPY, IOREQ_TYPE_PCI_CONFIG, IOREQ_TYPE_PIO, type Ioreq } from '../shared-mem/ioreq.js';
 import type { AccessSize } from '../shared-mem/types.js';
 import { ALL_ONES, type DeviceAccess, type DeviceEndpoint } from './device-endpoint.js';
-import { CFG_COMMAND, STANDARD_HEADER_END } from './pci/config-space.js';
+import { CFG_COMMAND, CFG_STATUS, STANDARD_HEADER_END } from './pci/config-space.js';
 import { PciBus, type PciFunction, type Route } from './pci/pci-bus.js';
 
 export interface BridgeStats {
@@ -35,6 +35,12 @@ export interface HostBridgeOptions {
 }
 
 const ZERO: Promise<bigint> = Promise.resolve(0n);
+const CFG_STATUS_END = CFG_STATUS + 2;
+
+/** What a device endpoint may offer to have its interrupt lines sampled on demand. */
+interface IrqSampling {
+  pollIrqs?(): void;
+}
 
 export class HostBridge {
   readonly bus = new PciBus<DeviceEndpoint>();
@@ -137,7 +143,12 @@ export class HostBridge {
     if (!fn || offset + size > 256 || size > 4 || (offset & (size - 1)) !== 0) return this.unclaimed(req, size);
     const sz = size as 1 | 2 | 4;
     if (req.dir === 'read') {
-      if (offset < STANDARD_HEADER_END) return BigInt(fn.config.read(offset, sz));
+      if (offset < STANDARD_HEADER_END) {
+        // STATUS bit 3 mirrors INTx#: a device host that forwards interrupt changes only when
+        // sampled (DeviceHost.deliverIrqsOnDemand) is sampled here first.
+        if (offset < CFG_STATUS_END && offset + sz > CFG_STATUS) (fn.device as DeviceEndpoint & IrqSampling).pollIrqs?.();
+        return BigInt(fn.config.read(offset, sz));
+      }
       return fn.device.access(configAccess('read', offset, sz, 0n));
     }
     const value = Number(req.data & 0xffffffffn);

@@ -1,12 +1,12 @@
 // The simulated platform's interrupt lines: each line is the wired-OR of its sources
 // (several PCI functions may share a PIRQ line, as on a PC) and the guest can wait for one.
 //
-// Sources report level changes through set(). A device host learns of its worker's changes
-// either from a task its event loop runs when it is woken (slow: a thread wake-up, tens of µs
-// here) or by sampling the worker's shared interrupt lines (a memory load). Such sources
-// register a poller; a guest that waits for a line samples them first, then keeps sampling,
-// one event-loop turn at a time, for as long as its adaptive budget says an interrupt has been
-// coming that soon, and only then sleeps until set() wakes it.
+// Sources report level changes through set(). A device host can learn of its worker's changes
+// by sampling the worker's shared interrupt lines (a memory load) instead of keeping a watcher
+// asleep on them (which costs the worker a futex wake per change). Such sources register with
+// addSource: a guest that waits for a line samples them first, then keeps sampling, one
+// event-loop turn at a time, for as long as its adaptive budget says an interrupt has been
+// coming that soon, and only then sleeps, asking each source to wake it at its next change.
 
 import { SpinBudget, type WaitPolicy } from '../../../shared-mem/doorbell.js';
 import type { GuestIrqs } from './guest-bus.js';
@@ -18,12 +18,20 @@ import type { GuestIrqs } from './guest-bus.js';
  */
 export const IRQ_POLL_MAX_NS = 1_000_000;
 
+/** Something that drives interrupt lines and reports its changes when asked. */
+export interface IrqSource {
+  /** Report (through set()) whatever changed since the last report. */
+  poll(): void;
+  /** Report the next change as soon as it happens (or give up after `timeoutMs`). */
+  waitChange(timeoutMs: number): Promise<void>;
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class SimInterruptController implements GuestIrqs {
-  private readonly sources = new Map<number, Set<string>>();
+  private readonly lines = new Map<number, Set<string>>();
   private readonly waiters = new Map<number, Set<() => void>>();
-  private readonly pollers: (() => void)[] = [];
+  private readonly sources: IrqSource[] = [];
   private readonly pollBudget = new SpinBudget();
   private readonly pollPolicy: WaitPolicy;
   /** Count of rising edges per line, for tests and statistics. */
@@ -35,8 +43,8 @@ export class SimInterruptController implements GuestIrqs {
   }
 
   set(line: number, source: string, level: boolean): void {
-    let set = this.sources.get(line);
-    if (!set) this.sources.set(line, (set = new Set()));
+    let set = this.lines.get(line);
+    if (!set) this.lines.set(line, (set = new Set()));
     const before = set.size > 0;
     if (level) set.add(source);
     else set.delete(source);
@@ -50,9 +58,9 @@ export class SimInterruptController implements GuestIrqs {
     }
   }
 
-  /** Registers a source that can report its pending changes synchronously (through set()). */
-  addPoller(poll: () => void): void {
-    this.pollers.push(poll);
+  /** Registers a source that reports its changes when sampled (through set()). */
+  addSource(source: IrqSource): void {
+    this.sources.push(source);
   }
 
   level(line: number): boolean {
@@ -66,11 +74,11 @@ export class SimInterruptController implements GuestIrqs {
   }
 
   private asserted(line: number): boolean {
-    return (this.sources.get(line)?.size ?? 0) > 0;
+    return (this.lines.get(line)?.size ?? 0) > 0;
   }
 
   private poll(): void {
-    for (const p of this.pollers) p();
+    for (const s of this.sources) s.poll();
   }
 
   private async pollThenSleep(line: number, timeoutMs: number): Promise<boolean> {
@@ -82,6 +90,12 @@ export class SimInterruptController implements GuestIrqs {
         this.pollBudget.onSpinHit();
         return true;
       }
+    }
+    // One more look: a turn that overran the budget (this thread preempted, say) may have
+    // ended the loop after the interrupt came.
+    if (this.level(line)) {
+      this.pollBudget.onSlept(this.pollPolicy, (performance.now() - start) * 1e6);
+      return true;
     }
     const remaining = start + timeoutMs - performance.now();
     const fired = await this.sleep(line, remaining);
@@ -104,6 +118,7 @@ export class SimInterruptController implements GuestIrqs {
         resolve(this.asserted(line));
       }, Math.max(0, timeoutMs));
       set.add(wake);
+      for (const s of this.sources) void s.waitChange(timeoutMs);
     });
   }
 }

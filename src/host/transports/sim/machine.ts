@@ -69,7 +69,8 @@ export class SimMachine {
           onIrq: (line, level) => irqs.set(line === IRQ_PCI_INTA ? m.intxLine(bdf) : line, `${spec.id}:${line}`, level),
           log: opts.log ?? ((l) => console.error(l)),
         });
-        irqs.addPoller(() => host.pollIrqs());
+        host.deliverIrqsOnDemand();
+        irqs.addSource({ poll: () => host.pollIrqs(), waitChange: (ms) => host.waitIrqChange(ms) });
         m.hosts.set(spec.id, host);
         m.pciFunctions.push({ bdf, id: spec.id });
       }
