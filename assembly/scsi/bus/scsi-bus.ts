@@ -83,6 +83,7 @@ export class ScsiBus {
   private busy: bool = false;
   atn: bool = false;
   ackHeld: bool = false;
+  private ackLine: bool = false;
   selectionTimingOut: bool = false;
   resetAsserted: bool = false;
 
@@ -113,8 +114,6 @@ export class ScsiBus {
   fault: bool = false;
   /** The bus went free during the transfer. */
   droppedConnection: bool = false;
-  /** First and last byte received, or -1 (SFBR / SIDL). */
-  firstByte: i32 = -1;
 
   constructor(
     private readonly regs: RegisterFile,
@@ -136,6 +135,7 @@ export class ScsiBus {
     this.busy = false;
     this.atn = false;
     this.ackHeld = false;
+    this.ackLine = false;
     this.selectionTimingOut = false;
     this.msgInCount = 0;
   }
@@ -222,13 +222,21 @@ export class ScsiBus {
     this.atn = false;
   }
 
+  /** SET ACK: the line shows in SBCL, but a target only answers ACK to its own REQ, so it
+   *  changes nothing in the protocol. */
   setAck(): void {
-    if (this.connected) this.ackHeld = true;
+    this.ackLine = this.connected;
   }
 
   /** CLEAR ACK: completes the last MESSAGE IN handshake; the target moves on. */
   clearAck(): void {
+    this.ackLine = false;
     if (this.ackHeld) this.releaseAck();
+  }
+
+  /** ACK as SBCL shows it. */
+  get ackAsserted(): bool {
+    return this.ackHeld || this.ackLine;
   }
 
   /** SCSI bus reset (RST/ asserted): every target drops all tasks and state. */
@@ -246,7 +254,6 @@ export class ScsiBus {
   transfer(addr: u64, count: u32): u32 {
     this.fault = false;
     this.droppedConnection = false;
-    this.firstByte = -1;
     let moved: u32 = 0;
     switch (this.phase) {
       case PHASE_MSG_OUT: moved = this.messageOut(addr, count); break;
@@ -410,7 +417,6 @@ export class ScsiBus {
       this.fault = true;
       return 0;
     }
-    this.firstByte = <i32>load<u8>(first);
     this.regs.set8(SFBR, <u32>load<u8>(first));
     this.regs.set8(SIDL, <u32>load<u8>(first + <usize>(n - 1)));
     this.msgInHead += n;
@@ -457,7 +463,6 @@ export class ScsiBus {
       this.fault = true;
       return 0;
     }
-    this.firstByte = <i32>status;
     this.regs.set8(SFBR, status);
     this.regs.set8(SIDL, status);
     this.queueMessage(MSG_COMMAND_COMPLETE);
@@ -485,10 +490,7 @@ export class ScsiBus {
       this.enterStep(STEP_STATUS);
       return moved;
     }
-    if (this.dataPhase.firstByte >= 0) {
-      this.firstByte = this.dataPhase.firstByte;
-      this.regs.set8(SFBR, <u32>this.dataPhase.firstByte);
-    }
+    if (this.dataPhase.firstByte >= 0) this.regs.set8(SFBR, <u32>this.dataPhase.firstByte);
     if (this.dataPhase.remaining(task) == 0) this.dataPhaseDone(task);
     return moved;
   }
@@ -690,6 +692,7 @@ export class ScsiBus {
     this.req = false;
     this.busy = false;
     this.ackHeld = false;
+    this.ackLine = false;
     this.atn = false;
     this.phase = 0;
     this.msgInCount = 0;

@@ -144,6 +144,6 @@ export class RegisterAccess {
   private busLines(): u32 {
     const bus = this.bus;
     if (!bus.connected) return bus.atn ? SBCL_ATN : 0;
-    return (bus.req ? SBCL_REQ : 0) | (bus.ackHeld ? SBCL_ACK : 0) | SBCL_BSY | (bus.atn ? SBCL_ATN : 0) | bus.phase;
+    return (bus.req ? SBCL_REQ : 0) | (bus.ackAsserted ? SBCL_ACK : 0) | SBCL_BSY | (bus.atn ? SBCL_ATN : 0) | bus.phase;
   }
 }
