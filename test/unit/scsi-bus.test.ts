@@ -313,6 +313,19 @@ describe('ATN, disconnect and reselection waits', () => {
     expect([rig.ram[STATUS], rig.ram[MSG_IN + 2]]).toEqual([0, 0]);
   });
 
+  it('a stray SET ACK shows on SBCL but moves no phase along', async () => {
+    const rig = await busRig();
+    const s = selected(rig, [0x80]).set({ ack: true }).int(0x1);
+    runScript(rig, endWith(s, 2));
+    expect(rig.read(R.SBCL) & 0xc7).toBe(0x80 | 0x40 | PHASE.COMMAND); // REQ, ACK, COMMAND
+    const rest = new Script(0x3000);
+    finishCommand(rest.clear({ ack: true }), [0, 0, 0, 0, 0, 0], rig);
+    rig.ram[STATUS] = 0xff;
+    rig.load(rest.int(0x600d));
+    rig.start(0x3000);
+    expect([rig.read32(R.DSPS), rig.ram[STATUS]]).toEqual([0x600d, 0]);
+  });
+
   it('WAIT DISCONNECT while the target asks for another phase is illegal (IID)', async () => {
     const rig = await busRig();
     runScript(rig, endWith(selected(rig, [0x80]).waitDisconnect(), 1));
