@@ -28,6 +28,9 @@ import {
 } from './instruction-fields';
 import { OUT_NEXT, OUT_PARK, ScriptsProcessor } from './scripts-processor';
 
+/** The {count, address} table entry, read in one access. */
+const tableEntry: usize = heap.alloc(8);
+
 export function executeBlockMove(p: ScriptsProcessor, insn: u32, arg: u32): u32 {
   const regs = p.regs;
   const phase = phaseOf(insn);
@@ -41,10 +44,9 @@ export function executeBlockMove(p: ScriptsProcessor, insn: u32, arg: u32): u32 
   } else if ((insn & BM_TABLE_INDIRECT) != 0) {
     const entry = displace(regs.get32(DSA), arg);
     regs.set32(ESA, entry);
-    const countWord = p.mem.read32(<u64>entry);
-    if (!p.mem.ok) return p.busFault();
-    const low = p.mem.read32(<u64>entry + 4);
-    if (!p.mem.ok) return p.busFault();
+    if (!p.mem.read(<u64>entry, 8, tableEntry)) return p.busFault();
+    const countWord = load<u32>(tableEntry);
+    const low = load<u32>(tableEntry, 4);
     count = countWord & 0xffffff;
     addr = (<u64>tableHighBits(p, countWord >>> 24) << 32) | <u64>low;
     regs.set24(DBC, count);
