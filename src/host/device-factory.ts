@@ -8,7 +8,8 @@ import type { HostBridge } from './bridge.js';
 import { DeviceHost } from './device-host.js';
 import type { DeviceEndpoint } from './device-endpoint.js';
 import type { DeviceSpec } from './devices/device-spec.js';
-import { preparePiix3 } from './devices/piix3-ide.js';
+import { prepareLsi53c895a } from './devices/lsi53c895a.js';
+import { preparePiix3, type PreparedDevice } from './devices/piix3-ide.js';
 import type { Bdf, PciFunction } from './pci/pci-bus.js';
 
 export interface DeviceContext {
@@ -29,10 +30,10 @@ export interface BuiltDevice {
 
 /** Creates, registers and starts the device. On failure nothing stays registered or running. */
 export async function startDevice(spec: DeviceSpec, ctx: DeviceContext): Promise<BuiltDevice> {
-  const prepared = preparePiix3(spec);
+  const { prepared, device } = prepare(spec);
   const host = new DeviceHost({
     id: spec.id,
-    device: 'ide',
+    device,
     config: prepared.config,
     drives: prepared.drives,
     ram: ctx.ram,
@@ -51,4 +52,14 @@ export async function startDevice(spec: DeviceSpec, ctx: DeviceContext): Promise
     throw err;
   }
   return { host, fn };
+}
+
+/** The checked identity, config and drives of a spec, and the core/worker folder that runs it. */
+function prepare(spec: DeviceSpec): { prepared: PreparedDevice; device: 'ide' | 'scsi' } {
+  switch (spec.kind) {
+    case 'piix3-ide':
+      return { prepared: preparePiix3(spec), device: 'ide' };
+    case 'lsi53c895a':
+      return { prepared: prepareLsi53c895a(spec), device: 'scsi' };
+  }
 }

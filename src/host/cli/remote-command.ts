@@ -21,9 +21,12 @@ The socket is the inherited file descriptor N (--fd, or the MPQEMU_FD environmen
 which the guest kit's run-guest-remote.sh sets).
 
 options:
-  --device SPEC   piix3-ide,id=ID,drive=FILE[,cache=none|writeback][,media=disk|cdrom]
-                  (plus ide-hd/ide-cd,bus=ID.N,... for more drives). The controller runs in
-                  PCI native mode: the proxy forwards only BARs, not legacy ports.
+  --device SPEC   one controller with its drives:
+                  piix3-ide,id=ID,drive=FILE[,cache=none|writeback][,media=disk|cdrom]
+                  (plus ide-hd/ide-cd,bus=ID.N,... for more drives). It runs in PCI native
+                  mode: the proxy forwards only BARs, not legacy ports.
+                  lsi53c895a,id=ID[,drive=FILE][,cache=none|writeback][,readonly=on]
+                  (the drive is SCSI ID 0; more disks: scsi-hd,bus=ID.0,scsi-id=N,drive=FILE)
   --fd N          protocol socket (default: $MPQEMU_FD)
   --stats         print device statistics on stderr when the proxy disconnects
   -h, --help      this text
@@ -58,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   const devices = parseDeviceOptions(values.device ?? [], { ideMode: 'native' });
   if (devices.length !== 1) throw new OptionError(`exactly one --device per proxy socket (got ${devices.length})`);
   const spec = devices[0]!;
-  if (spec.mode !== 'native') throw new OptionError(`--device ${spec.id}: mode=legacy cannot work through QEMU's proxy (it forwards BARs only)`);
+  if (spec.kind === 'piix3-ide' && spec.mode !== 'native') throw new OptionError(`--device ${spec.id}: mode=legacy cannot work through QEMU's proxy (it forwards BARs only)`);
 
   const log = (line: string) => console.error(`hvmio remote: ${line}`);
   const ram = new GuestRam([]);

@@ -20,4 +20,23 @@ export interface IdeDeviceSpec {
   drives: (DriveSpec | null)[];
 }
 
-export type DeviceSpec = IdeDeviceSpec;
+/** SCSI IDs of a wide bus; the LSI53C895A is a 16-bit (wide) controller. */
+export const SCSI_BUS_IDS = 16;
+/** The controller's own ID on its bus (sym53c8xx's default host ID; nothing else may use it). */
+export const SCSI_ADAPTER_ID = 7;
+
+export interface ScsiDeviceSpec {
+  kind: 'lsi53c895a';
+  id: string;
+  /** SCSI_BUS_IDS positions, index = SCSI ID; each a disk (media 'disk') or null. The
+   *  adapter's own ID (SCSI_ADAPTER_ID) is always null. */
+  targets: (DriveSpec | null)[];
+}
+
+export type DeviceSpec = IdeDeviceSpec | ScsiDeviceSpec;
+
+/** The drives a controller has, wherever they sit on it. */
+export function specDrives(spec: DeviceSpec): DriveSpec[] {
+  const positions = spec.kind === 'piix3-ide' ? spec.drives : spec.targets;
+  return positions.filter((d): d is DriveSpec => d !== null);
+}
