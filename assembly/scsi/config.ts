@@ -1,6 +1,7 @@
 // The LSI SCSI device configuration the worker writes at config_ptr() before init
 // (little-endian; the TypeScript writer is src/workers/scsi/config.ts):
-//   0 u32 magic 'LSI1' (0x4C534931), 4 u32 target slots (16), 8 u32 flags (0), 12 u32 reserved (0)
+//   0 u32 magic 'LSI1' (0x4C534931), 4 u32 target slots (16), 8 u32 flags, 12 u32 reserved (0)
+//   flags bit 0: FLAG_FIRMWARE_QUIRKS (see below); other bits must be 0
 //   16 + id*80: the target at SCSI ID `id` (0..15; ID 7 is the host adapter's and must be empty):
 //     +0 u8 kind (0 none, 1 disk, 2 test target), +1 u8 read-only, +2 u16 logical block size,
 //     +4 u32 drive (the block_submit drive number), +8 u64 capacity in 512-byte sectors,
@@ -18,6 +19,16 @@ export const TARGET_ENTRY_SIZE: u32 = 80;
 export const CONFIG_SIZE: u32 = CONFIG_HEADER_SIZE + TARGET_SLOTS * TARGET_ENTRY_SIZE;
 export const HOST_ADAPTER_ID: u32 = 7;
 
+/** Behave like QEMU's lsi53c895a model where SeaBIOS's lsi-scsi driver, which claims
+ *  1000:0012 whenever it runs on QEMU, depends on it instead of on the SCSI standard:
+ *  a SELECT without ATN still gets a MESSAGE OUT phase, a COMMAND move of up to 16 bytes is
+ *  taken whole whatever the CDB's length, an all-zero instruction dword is skipped, and the
+ *  target leaves the bus as soon as COMMAND COMPLETE has been moved. Without these SeaBIOS
+ *  ends a failed probe connected to the target and its next SELECT jumps to address 0.
+ *  sym53c8xx is unaffected either way (it selects with ATN, moves exact CDBs, and clears ACK
+ *  before it waits for the disconnect). */
+export const FLAG_FIRMWARE_QUIRKS: u32 = 1;
+
 export const KIND_NONE: u32 = 0;
 export const KIND_DISK: u32 = 1;
 /** The controller's own test target (assembly/scsi/testing/mock-target.ts). */
@@ -34,6 +45,7 @@ export const INIT_BAD_SIZE: i32 = 1;
 export const INIT_BAD_MAGIC: i32 = 2;
 export const INIT_BAD_SLOTS: i32 = 3;
 export const INIT_BAD_TARGET: i32 = 4;
+export const INIT_BAD_FLAGS: i32 = 5;
 
 /** One configured target. Strings are copied out of the config buffer. */
 export class TargetConfig {
@@ -52,6 +64,7 @@ export class TargetConfig {
 }
 
 export class ScsiConfig {
+  firmwareQuirks: bool = false;
   readonly targets: StaticArray<TargetConfig> = new StaticArray<TargetConfig>(TARGET_SLOTS);
 
   constructor() {
@@ -68,6 +81,9 @@ export function parseConfig(len: u32, out: ScsiConfig): i32 {
   if (len < CONFIG_SIZE || len > CONFIG_MAX) return INIT_BAD_SIZE;
   if (load<u32>(configBuffer) != CONFIG_MAGIC) return INIT_BAD_MAGIC;
   if (load<u32>(configBuffer, 4) != TARGET_SLOTS) return INIT_BAD_SLOTS;
+  const flags = load<u32>(configBuffer, 8);
+  if ((flags & ~FLAG_FIRMWARE_QUIRKS) != 0) return INIT_BAD_FLAGS;
+  out.firmwareQuirks = (flags & FLAG_FIRMWARE_QUIRKS) != 0;
   for (let id: u32 = 0; id < TARGET_SLOTS; id++) {
     const entry = configBuffer + CONFIG_HEADER_SIZE + id * TARGET_ENTRY_SIZE;
     const kind = <u32>load<u8>(entry);

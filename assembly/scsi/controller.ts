@@ -52,6 +52,8 @@ export class Controller implements ChipActions {
    *  target refuses its part. */
   configure(config: ScsiConfig): bool {
     if (!this.targets.configure(config)) return false;
+    this.bus.firmwareQuirks = config.firmwareQuirks;
+    this.scripts.firmwareQuirks = config.firmwareQuirks;
     this.powerOnReset();
     return true;
   }

@@ -53,6 +53,8 @@ export interface LsiRigOptions {
   imports?: Partial<CoreImports>;
   /** Leave PCI bus mastering off. */
   noBusMaster?: boolean;
+  /** The QEMU-model behaviours SeaBIOS needs (config flag); the tests default to strict SPI. */
+  firmwareQuirks?: boolean;
 }
 
 export class LsiRig {
@@ -76,7 +78,7 @@ export class LsiRig {
       },
     });
     rig = new LsiRig(h);
-    const rc = h.init(encodeScsiConfig({ targets: opts.targets ?? [] }));
+    const rc = h.init(encodeScsiConfig({ targets: opts.targets ?? [], firmwareQuirks: opts.firmwareQuirks ?? false }));
     if (rc !== 0) throw new Error(`init returned ${rc}`);
     h.core.reset(0);
     if (!opts.noBusMaster) rig.config(0x04, 2, 0x0007);

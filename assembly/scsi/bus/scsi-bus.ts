@@ -86,6 +86,8 @@ export class ScsiBus {
   private ackLine: bool = false;
   selectionTimingOut: bool = false;
   resetAsserted: bool = false;
+  /** config.ts FLAG_FIRMWARE_QUIRKS: the QEMU-model behaviours SeaBIOS relies on. */
+  firmwareQuirks: bool = false;
 
   // ---- the connected nexus (target side)
   private task: Task | null = null;
@@ -159,8 +161,9 @@ export class ScsiBus {
     this.identified = false;
     this.cdbCount = 0;
     this.atn = withAtn;
-    // Without ATN the initiator sends no IDENTIFY: LUN 0, no disconnect privilege (SPI-5 4.9).
-    if (withAtn) this.enterMessageOut(STEP_COMMAND);
+    // Without ATN the initiator sends no IDENTIFY: LUN 0, no disconnect privilege (SPI-5 4.9)
+    // — unless the firmware quirks ask for QEMU's MESSAGE OUT phase anyway.
+    if (withAtn || this.firmwareQuirks) this.enterMessageOut(STEP_COMMAND);
     else this.enterStep(STEP_COMMAND);
     return SELECT_STARTED;
   }
@@ -421,7 +424,11 @@ export class ScsiBus {
     this.regs.set8(SIDL, <u32>load<u8>(first + <usize>(n - 1)));
     this.msgInHead += n;
     this.msgInCount -= n;
-    if (n == count) {
+    if (n == count && this.firmwareQuirks && this.msgInCount == 0 && this.afterMessages == STEP_BUS_FREE) {
+      // Firmware quirk: like QEMU's model, the target leaves the bus once COMMAND COMPLETE
+      // has been moved instead of waiting for ACK to be cleared.
+      this.releaseAck();
+    } else if (n == count) {
       // The last byte of the move: ACK stays asserted until the SCRIPTS clear it.
       this.ackHeld = true;
       this.req = false;
@@ -434,6 +441,7 @@ export class ScsiBus {
 
   private command(addr: u64, count: u32): u32 {
     let done: u32 = 0;
+    let padding: u32 = 0;
     while (done < count && this.phase == PHASE_COMMAND && this.connected) {
       if (this.cdbCount == 0) {
         if (!this.mem.read(addr, 1, this.cdb)) {
@@ -441,6 +449,9 @@ export class ScsiBus {
           return done;
         }
         this.cdbNeeded = cdbLength(<u32>load<u8>(this.cdb), count);
+        // Firmware quirk: a whole CDB in one move of up to 16 bytes is taken whole (the rest
+        // is padding), as QEMU's model does for SeaBIOS's fixed 16-byte command move.
+        if (this.firmwareQuirks && count > this.cdbNeeded) padding = min(count, CDB_CAPACITY) - this.cdbNeeded;
       }
       const n = min(count - done, this.cdbNeeded - this.cdbCount);
       if (!this.mem.read(addr + <u64>done, n, this.cdb + <usize>this.cdbCount)) {
@@ -449,7 +460,10 @@ export class ScsiBus {
       }
       this.cdbCount += n;
       done += n;
-      if (this.cdbCount == this.cdbNeeded) this.startCommand();
+      if (this.cdbCount == this.cdbNeeded) {
+        done += padding;
+        this.startCommand();
+      }
     }
     return done;
   }

@@ -56,6 +56,8 @@ export class ScriptsProcessor {
   private parkedAt: u32 = 0;
   /** Register accesses with their side effects (set once by the controller). */
   access!: RegisterAccess;
+  /** config.ts FLAG_FIRMWARE_QUIRKS: an all-zero first dword is skipped, not illegal. */
+  firmwareQuirks: bool = false;
   private sinceWait: u32 = 0;
   private yieldArmed: bool = false;
   private inRunLoop: bool = false;
@@ -208,6 +210,12 @@ export class ScriptsProcessor {
     if (!this.mem.read(<u64>at, 8, this.fetched)) return this.busFault();
     const insn = load<u32>(this.fetched);
     const arg = load<u32>(this.fetched, 4);
+    if (insn == 0 && this.firmwareQuirks) {
+      // QEMU's model steps over a zero dword; SeaBIOS's script leaves a zero-length MOVE
+      // (and a zero buffer address) in it for commands without data.
+      this.regs.set32(DSP, at + 4);
+      return OUT_NEXT;
+    }
     this.regs.set24(DBC, insn & 0xffffff);
     this.regs.set8(DCMD, insn >>> 24);
     this.regs.set32(DSPS, arg);

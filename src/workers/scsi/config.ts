@@ -1,7 +1,8 @@
 // Encodes the LSI53C895A SCSI core's configuration struct, which the worker writes at the
 // core's config_ptr() before calling init(config.length). Layout (little-endian), mirrored by
 // assembly/scsi/config.ts:
-//   0 u32 magic 'LSI1' (0x4C534931), 4 u32 target slots (16), 8 u32 flags (0), 12 u32 reserved (0)
+//   0 u32 magic 'LSI1' (0x4C534931), 4 u32 target slots (16), 8 u32 flags (bit 0: firmware
+//   quirks), 12 u32 reserved (0)
 //   16 + id*80, the target at SCSI ID id (0..15; 7 is the host adapter's own ID):
 //     +0 u8 kind (0 none, 1 disk, 2 test target), +1 u8 read-only, +2 u16 logical block size,
 //     +4 u32 drive (block_submit drive number), +8 u64 capacity in 512-byte sectors,
@@ -16,6 +17,7 @@ export const SCSI_TARGET_ENTRY_SIZE = 80;
 export const SCSI_CONFIG_SIZE = SCSI_CONFIG_HEADER_SIZE + SCSI_TARGET_SLOTS * SCSI_TARGET_ENTRY_SIZE;
 /** Largest capacity the core accepts, in 512-byte sectors. */
 export const SCSI_MAX_SECTORS = 2 ** 44;
+export const SCSI_FLAG_FIRMWARE_QUIRKS = 1;
 
 /** What init() returns for a config it refuses (0 = accepted). */
 export const ScsiInitResult = {
@@ -24,6 +26,7 @@ export const ScsiInitResult = {
   badMagic: 2,
   badSlots: 3,
   badTarget: 4,
+  badFlags: 5,
 } as const;
 
 export type ScsiTargetKind = 'disk' | 'test';
@@ -50,6 +53,12 @@ export interface ScsiTargetConfig {
 export interface ScsiConfig {
   /** Index = SCSI ID; null = nothing at that ID. At most 16 entries. */
   targets: (ScsiTargetConfig | null)[];
+  /** Behave like QEMU's lsi53c895a where SeaBIOS's lsi-scsi driver needs it (it claims
+   *  1000:0012 under QEMU and otherwise hangs the boot): SELECT without ATN still gets
+   *  MESSAGE OUT, a 16-byte COMMAND move is taken whole, a zero instruction dword is
+   *  skipped, the target leaves the bus right after COMMAND COMPLETE. Linux's sym53c8xx
+   *  works either way. Default true; false gives the strict SPI behaviour. */
+  firmwareQuirks?: boolean;
 }
 
 function putAscii(bytes: Uint8Array, offset: number, width: number, text: string, what: string): void {
@@ -70,6 +79,7 @@ export function encodeScsiConfig(cfg: ScsiConfig): Uint8Array {
   const view = new DataView(bytes.buffer);
   view.setUint32(0, SCSI_CONFIG_MAGIC, true);
   view.setUint32(4, SCSI_TARGET_SLOTS, true);
+  view.setUint32(8, cfg.firmwareQuirks === false ? 0 : SCSI_FLAG_FIRMWARE_QUIRKS, true);
   cfg.targets.forEach((t, id) => {
     if (!t) return;
     if (id === SCSI_HOST_ADAPTER_ID) throw new RangeError(`SCSI ID ${id} is the host adapter's own`);
