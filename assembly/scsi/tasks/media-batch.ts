@@ -27,9 +27,6 @@ import { PLAN_FLUSH, PLAN_MEDIA_WRITE } from '../target/target-api';
 import { Task } from './task';
 
 export class MediaBatch {
-  /** Block requests submitted (one per media or flush command). */
-  submitted: u32 = 0;
-
   /** Hands the task's gathered SG list (or a flush) to the backend as one request. */
   submit(task: Task): void {
     const plan = task.plan;
@@ -39,7 +36,6 @@ export class MediaBatch {
     }
     const op = plan.plan == PLAN_MEDIA_WRITE ? BLOCK_WRITE : BLOCK_READ;
     task.ioPending = true;
-    this.submitted++;
     block_submit(task.slot.issue(), plan.drive, op, plan.lba512, task.sg.base, task.sg.count);
   }
 
@@ -47,7 +43,6 @@ export class MediaBatch {
    *  must be durable before it ends (CommandPlan.flushAfter: FUA, or write cache off). */
   submitFlush(task: Task): void {
     task.ioPending = true;
-    this.submitted++;
     block_submit(task.slot.issue(), task.plan.drive, BLOCK_FLUSH, 0, task.sg.base, 0);
   }
 }

@@ -18,10 +18,6 @@ export class TaskTable {
     for (let i: u32 = 0; i < MAX_TASKS; i++) unchecked(this.tasks[i] = new Task(i));
   }
 
-  at(index: u32): Task {
-    return unchecked(this.tasks[index]);
-  }
-
   /** A free task started for the nexus, or null when the pool is exhausted. */
   allocate(targetId: u32, lun: u32, tag: i32, mayDisconnect: bool): Task | null {
     for (let i: u32 = 0; i < MAX_TASKS; i++) {
@@ -84,12 +80,5 @@ export class TaskTable {
       const t = unchecked(this.tasks[i]);
       if (t.inUse) t.release();
     }
-  }
-
-  /** Tasks in use (for tests and statistics). */
-  get activeCount(): u32 {
-    let n: u32 = 0;
-    for (let i: u32 = 0; i < MAX_TASKS; i++) if (unchecked(this.tasks[i]).inUse) n++;
-    return n;
   }
 }
