@@ -18,6 +18,9 @@
 // afterwards resumes what it was doing. ACK: after the last byte of a MESSAGE IN move the
 // chip keeps ACK asserted (data manual, Block Move notes); the target moves on only once
 // ACK is negated — by CLEAR ACK, or implicitly when the next bus operation starts.
+// With the firmware quirks (config.ts FLAG_FIRMWARE_QUIRKS) three of these rules bend the way
+// QEMU's model has them, for SeaBIOS: MESSAGE OUT after a SELECT without ATN, whole 16-byte
+// COMMAND moves, and bus free right after COMMAND COMPLETE without waiting for ACK.
 
 import { TaskTable, ANY_LUN, ANY_TAG } from '../tasks/task-table';
 import { Task } from '../tasks/task';
