@@ -105,7 +105,12 @@ export class HostBridge {
 
   /** Writes the shadowed device-specific config back into a freshly started core. */
   replayDeviceConfig(fn: PciFunction<DeviceEndpoint>): void {
-    // The core learns COMMAND (bus-master enable) from config writes; a new core needs it again.
+    // Cores learn what they need of the standard header from config writes (COMMAND's
+    // bus-master enable; the LSI's SCRIPTS RAM address from its BAR): a new core gets every
+    // header dword after COMMAND, as the guest last programmed it, then COMMAND itself.
+    for (let off = CFG_BAR0; off < STANDARD_HEADER_END; off += 4) {
+      fn.device.post(configAccess('write', off, 4, BigInt(fn.config.read(off, 4))));
+    }
     fn.device.post(configAccess('write', CFG_COMMAND, 2, BigInt(fn.config.command)));
     const shadow = this.deviceConfigShadow.get(fn.bdf);
     if (!shadow) return;
