@@ -16,7 +16,7 @@
 import { IOREQ_TYPE_COPY, IOREQ_TYPE_PCI_CONFIG, IOREQ_TYPE_PIO, type Ioreq } from '../shared-mem/ioreq.js';
 import type { AccessSize } from '../shared-mem/types.js';
 import { ALL_ONES, type DeviceAccess, type DeviceEndpoint } from './device-endpoint.js';
-import { CFG_COMMAND, CFG_STATUS, STANDARD_HEADER_END } from './pci/config-space.js';
+import { CFG_BAR0, CFG_COMMAND, CFG_STATUS, STANDARD_HEADER_END } from './pci/config-space.js';
 import { PciBus, type PciFunction, type Route } from './pci/pci-bus.js';
 
 export interface BridgeStats {
