@@ -43,6 +43,10 @@ const WATCHED_IRQ_LINES = [...Array.from({ length: 16 }, (_, i) => i), IRQ_PCI_I
 const MAX_CRASHES_IN_WINDOW = 5;
 const CRASH_WINDOW_MS = 10_000;
 const RING_SLOTS = 64;
+/** How often an on-demand interrupt wait re-checks a device that is down (restarting). */
+const DOWN_RECHECK_MS = 5;
+/** Longest single on-demand interrupt wait (the watcher's slice too). */
+const IRQ_WAIT_SLICE_MS = 500;
 
 interface Incarnation {
   worker: Worker;
@@ -54,8 +58,10 @@ interface Incarnation {
   exited: Promise<void>;
   /** IrqLines change count when its levels were last forwarded. */
   irqSeen: number;
-  /** An on-demand wait for the next interrupt change (see waitIrqChange), if one is armed. */
+  /** An on-demand wait for the next interrupt change (see waitIrqChange), if one is armed,
+   *  and what ends it early (the incarnation died). */
   irqWait: Promise<void> | null;
+  irqWaitEnd: (() => void) | null;
 }
 
 export class DeviceHost implements DeviceEndpoint {
@@ -111,13 +117,23 @@ export class DeviceHost implements DeviceEndpoint {
     this.irqsOnDemand = true;
   }
 
-  /** Resolves once an interrupt line changed (and was forwarded) or after `timeoutMs`. One
-   *  wait at a time per worker; a caller that comes while one is armed shares it. */
+  /**
+   * Resolves once an interrupt line changed (and was forwarded), after `timeoutMs` (at most
+   * IRQ_WAIT_SLICE_MS: a pending wait keeps the process alive), or when the worker died. One
+   * wait at a time per worker; a caller that comes while one is armed shares it, so callers
+   * re-arm until their own deadline.
+   */
   waitIrqChange(timeoutMs: number): Promise<void> {
     const inc = this.current;
-    if (!inc) return Promise.resolve();
-    inc.irqWait ??= inc.irq.waitChangeAsync(inc.irqSeen, timeoutMs).then(() => {
+    const ms = Math.min(Math.max(timeoutMs, 0), IRQ_WAIT_SLICE_MS);
+    // Down: nothing can change until a new worker is up; look again a little later.
+    if (!inc) return new Promise((resolve) => setTimeout(resolve, Math.min(ms, DOWN_RECHECK_MS)));
+    inc.irqWait ??= new Promise<void>((resolve) => {
+      inc.irqWaitEnd = resolve;
+      void inc.irq.waitChangeAsync(inc.irqSeen, ms).then(() => resolve());
+    }).then(() => {
       inc.irqWait = null;
+      inc.irqWaitEnd = null;
       this.forwardIrqs(inc);
     });
     return inc.irqWait;
@@ -230,6 +246,7 @@ export class DeviceHost implements DeviceEndpoint {
     this.current = null;
     if (!inc) return;
     inc.abort.aborted = true;
+    inc.irqWaitEnd?.();
     inc.ring.wakeProducer();
     try {
       const p = inc.control.shutdown();
@@ -274,7 +291,9 @@ export class DeviceHost implements DeviceEndpoint {
       worker.once('error', (err) => reject(err));
     });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    const inc: Incarnation = { worker, ring, irq, control, abort, exited, irqSeen: irq.changeCount(), irqWait: null };
+    const inc: Incarnation = {
+      worker, ring, irq, control, abort, exited, irqSeen: irq.changeCount(), irqWait: null, irqWaitEnd: null,
+    };
     await ready;
     worker.on('error', (err) => {
       fatal ||= err.message;
@@ -291,6 +310,7 @@ export class DeviceHost implements DeviceEndpoint {
     this.current = null;
     this.backlog = [];
     inc.abort.aborted = true;
+    inc.irqWaitEnd?.();
     inc.ring.wakeProducer();
     releaseRemote(inc.control);
     for (const [line, level] of this.irqLevels) if (level) this.setIrq(line, false);
@@ -329,7 +349,7 @@ export class DeviceHost implements DeviceEndpoint {
     // it starts before spawn() has made the incarnation current.
     while (!inc.abort.aborted && this.state !== 'stopped' && !this.irqsOnDemand) {
       this.forwardIrqs(inc, true);
-      await inc.irq.waitChangeAsync(inc.irqSeen, 500);
+      await inc.irq.waitChangeAsync(inc.irqSeen, IRQ_WAIT_SLICE_MS);
       if (inc.abort.aborted) return;
     }
   }

@@ -10,11 +10,15 @@
 import { SpinBudget, type WaitPolicy } from '../../shared-mem/doorbell.js';
 
 /**
- * Longest poll of the adaptive policy. A 1 MiB transfer through the page cache completes in
- * 0.2-0.6 ms on the development VM and is worth catching; an O_DIRECT one takes 2-3 ms, where
- * the wake-up is a few percent of the transfer. docs/performance.md has the measurements.
+ * Longest poll of the adaptive policy: 200 µs. It catches the completions that come about as
+ * fast as a wake-up would take (small transfers, a sector of PIO) and gives up on 1 MiB ones.
+ * Polling is not free on a 2-vCPU machine: the libuv pool thread doing the copy needs a CPU
+ * too, and a polling worker competes with it (and with the host thread). Measured with a
+ * budget of 1 ms on this loaded VM, data phase of a 1 MiB page-cache read (Start to the
+ * interrupt seen by the guest, median of 59): 1158-1392 µs polling vs 883-992 µs sleeping
+ * (docs/performance.md).
  */
-export const IO_POLL_MAX_NS = 1_000_000;
+export const IO_POLL_MAX_NS = 200_000;
 
 export class IoPoll {
   private readonly budget = new SpinBudget();

@@ -12,11 +12,13 @@ import { SpinBudget, type WaitPolicy } from '../../../shared-mem/doorbell.js';
 import type { GuestIrqs } from './guest-bus.js';
 
 /**
- * Longest a waiting guest polls for its interrupt before sleeping. It covers a 1 MiB transfer
- * through the page cache (0.2-0.6 ms on the development VM); longer transfers (O_DIRECT to a
- * disk, 2-3 ms) teach the budget to stop polling. docs/performance.md has the measurements.
+ * Longest a waiting guest polls for its interrupt before sleeping: 200 µs, like the device
+ * worker's I/O poll (src/workers/common/io-poll.ts): interrupts that come that soon (a PIO
+ * sector, a non-data command) are caught without a wake-up; a 1 MiB transfer takes longer,
+ * and polling through it only takes a CPU from the threads doing the work
+ * (docs/performance.md).
  */
-export const IRQ_POLL_MAX_NS = 1_000_000;
+export const IRQ_POLL_MAX_NS = 200_000;
 
 /** Something that drives interrupt lines and reports its changes when asked. */
 export interface IrqSource {
@@ -106,19 +108,30 @@ export class SimInterruptController implements GuestIrqs {
 
   private sleep(line: number, timeoutMs: number): Promise<boolean> {
     if (this.asserted(line)) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
+    const until = performance.now() + Math.max(0, timeoutMs);
+    let pending = true;
+    const fired = new Promise<boolean>((resolve) => {
       let set = this.waiters.get(line);
       if (!set) this.waiters.set(line, (set = new Set()));
       const wake = () => {
+        pending = false;
         clearTimeout(timer);
         resolve(true);
       };
       const timer = setTimeout(() => {
+        pending = false;
         this.waiters.get(line)?.delete(wake);
-        resolve(this.asserted(line));
+        resolve(this.level(line));
       }, Math.max(0, timeoutMs));
       set.add(wake);
-      for (const s of this.sources) void s.waitChange(timeoutMs);
     });
+    // Keep every source armed until this wait ends: a source shares one armed wait among its
+    // callers, which may end (at an earlier caller's deadline) before ours.
+    for (const s of this.sources) {
+      void (async () => {
+        while (pending && performance.now() < until) await s.waitChange(until - performance.now());
+      })();
+    }
+    return fired;
   }
 }
