@@ -82,6 +82,11 @@ describe('real Linux guest, sym53c8xx, through x-pci-proxy-dev', () => {
     expect(new Set(['0', '3', '12'].map((id) => run.values.get(`disk_${id}`))).size).toBe(3);
   });
 
+  it('several tagged commands were in flight at once on average during the 16 MiB reads', () => {
+    const mean = Number(run.values.get('queue_mean_16m'));
+    expect(mean, `${run.checks.get('queue-depth')?.detail}\n${explain(run)}`).toBeGreaterThan(1.5);
+  });
+
   it('what the guest wrote is in the image files', () => {
     const pattern = run.values.get('guest_md5');
     expect(pattern, explain(run)).toMatch(/^[0-9a-f]{32}$/);

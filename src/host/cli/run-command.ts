@@ -5,6 +5,7 @@
 
 import { join } from 'node:path';
 import { isNativeAddonAvailable } from '../../native/addon.js';
+import { specDrives, type DeviceSpec } from '../devices/device-spec.js';
 import { checkDriveImage } from '../devices/piix3-ide.js';
 import { buildGuest, guestBuildReason, guestKit } from '../run/guest-build.js';
 import { runGuestSession, type GuestSessionResult } from '../run/guest-session.js';
@@ -24,12 +25,18 @@ qemu-system-x86 with apt if it is missing and downloads a Debian kernel package.
 With no --device the guest gets a fresh scratch disk on a PIIX3 IDE controller. The workload
 (guest/scripts/ide-workload.sh) shows how Linux sees the disk (driver, model, size, transfer
 mode), writes and reads back a random pattern (md5), measures O_DIRECT throughput and makes
-an ext2 file system: it OVERWRITES the controller's first disk.
+an ext2 file system: it OVERWRITES the controller's first disk. With an lsi53c895a the SCSI
+workload (guest/scripts/scsi-workload.sh) lists every disk sym53c8xx found and does the same
+on the one with the lowest SCSI ID, plus tagged queuing and, with two or more disks, writes
+to the first two at once: it OVERWRITES the first disk and 8 MiB of the second.
 
 options:
-  --device SPEC     piix3-ide,id=ID,drive=FILE[,cache=none|writeback][,media=disk|cdrom]
-                    plus ide-hd/ide-cd,bus=ID.N[,unit=0|1],drive=FILE for more drives.
-                    One controller; it runs in PCI native mode (the proxy forwards BARs only)
+  --device SPEC     one controller and its drives:
+                    piix3-ide,id=ID,drive=FILE[,cache=none|writeback][,media=disk|cdrom]
+                    plus ide-hd/ide-cd,bus=ID.N[,unit=0|1],drive=FILE for more drives; it
+                    runs in PCI native mode (the proxy forwards BARs only). Or
+                    lsi53c895a,id=ID[,drive=FILE][,cache=none|writeback][,readonly=on]
+                    (SCSI ID 0) plus scsi-hd,bus=ID.0[,scsi-id=N],drive=FILE for more disks
   --size-mib N      size of the scratch disk in MiB (default 256, at least 16)
   --script FILE     run this guest script (busybox sh) instead of the workload
   --shell           a shell on the guest's serial console instead (Ctrl-A x quits QEMU)
@@ -60,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (plan.device.kind === 'user') {
-    for (const drive of plan.device.controller.drives) if (drive) checkDriveImage(drive);
+    for (const drive of specDrives(plan.device.controller)) checkDriveImage(drive);
   }
   // `hvmio run | head`: a reader that goes away must not kill us (an unhandled EPIPE would)
   // before the guest has finished and the scratch disk is removed; the rest is just unseen.
@@ -96,18 +103,21 @@ export async function main(argv: string[]): Promise<number> {
   try {
     let devid: string;
     let deviceArgs: string[];
+    let kind: DeviceSpec['kind'];
     if (plan.device.kind === 'scratch') {
       scratch = createScratchDisk(plan.device.sizeMiB);
       devid = SCRATCH_CONTROLLER_ID;
+      kind = 'piix3-ide';
       deviceArgs = [scratchDeviceArg(scratch.image)];
       say(`scratch disk ${scratch.image} (${scratch.sizeMiB} MiB) on piix3-ide ${devid}, primary master`);
     } else {
       devid = plan.device.controller.id;
+      kind = plan.device.controller.kind;
       deviceArgs = plan.device.args;
     }
-    const script = guestScript(plan, root);
+    const script = guestScript(plan, kind, root);
     say(
-      `booting the guest (${plan.memMiB} MiB, QEMU TCG) with piix3-ide ${devid} behind x-pci-proxy-dev; ` +
+      `booting the guest (${plan.memMiB} MiB, QEMU TCG) with ${kind} ${devid} behind x-pci-proxy-dev; ` +
         (script === null ? 'serial console follows (Ctrl-A x quits)' : `guest script ${script}`),
     );
     if (script !== null) console.log(TICK_NOTE);
@@ -131,10 +141,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function guestScript(plan: RunPlan, root: string): string | null {
+/** Our workload for the controller's kind, the user's script, or null for a shell. */
+function guestScript(plan: RunPlan, kind: DeviceSpec['kind'], root: string): string | null {
   switch (plan.job.kind) {
     case 'workload':
-      return join(root, 'guest', 'scripts', 'ide-workload.sh');
+      return join(root, 'guest', 'scripts', kind === 'lsi53c895a' ? 'scsi-workload.sh' : 'ide-workload.sh');
     case 'script':
       return plan.job.path;
     case 'shell':

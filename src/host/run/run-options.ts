@@ -4,7 +4,7 @@
 
 import { accessSync, constants } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { IdeDeviceSpec } from '../devices/device-spec.js';
+import { specDrives, type DeviceSpec } from '../devices/device-spec.js';
 import { parseDeviceOptions } from '../cli/device-options.js';
 import { OptionError } from '../cli/keyval.js';
 
@@ -15,7 +15,7 @@ export type GuestJob = { kind: 'workload' } | { kind: 'script'; path: string } |
 export type RunDevice =
   | { kind: 'scratch'; sizeMiB: number }
   /** `args`: the `--device` values as written, passed on to `hvmio remote`; `controller`: parsed. */
-  | { kind: 'user'; args: string[]; controller: IdeDeviceSpec };
+  | { kind: 'user'; args: string[]; controller: DeviceSpec };
 
 export interface RunPlan {
   device: RunDevice;
@@ -90,11 +90,11 @@ export function parseRunOptions(argv: string[]): RunPlan {
     throw new OptionError(`one controller per run: QEMU's proxy carries one PCI function (got ${specs.length})`);
   }
   const controller = specs[0]!;
-  if (controller.mode !== 'native') {
+  if (controller.kind === 'piix3-ide' && controller.mode !== 'native') {
     throw new OptionError(`--device ${controller.id}: mode=legacy cannot work through QEMU's proxy (it forwards BARs only)`);
   }
-  if (plan.job.kind === 'workload' && !controller.drives.some((d) => d !== null && d.media === 'disk')) {
-    throw new OptionError(`--device ${controller.id}: the workload needs a disk (give --script or --shell for a CD-ROM only)`);
+  if (plan.job.kind === 'workload' && !specDrives(controller).some((d) => d.media === 'disk')) {
+    throw new OptionError(`--device ${controller.id}: the workload needs a disk (give --script or --shell otherwise)`);
   }
   plan.device = { kind: 'user', args: deviceArgs, controller };
   return plan;
