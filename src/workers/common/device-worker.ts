@@ -8,7 +8,7 @@ import { GuestRam, MAX_VIEW_BYTES, type GuestRamTransferable } from '../../share
 import { registerPageAlignedBuffer } from '../../shared-mem/page-aligned.js';
 import { IOREQ_TYPE_PCI_CONFIG, type Ioreq } from '../../shared-mem/ioreq.js';
 import { IrqLines } from '../../shared-mem/irq-lines.js';
-import { RequestRing, WAIT_ONLY_POLICY, type WaitPolicy } from '../../shared-mem/request-ring.js';
+import { RequestRing, WAIT_ONLY_POLICY, type WaitPolicy, type WorkWait } from '../../shared-mem/request-ring.js';
 import { IoPoll } from './io-poll.js';
 import { exposeOn } from './comlink-node.js';
 import {
@@ -205,7 +205,7 @@ export class DeviceWorker {
         await this.waitWithIoInFlight(timeout);
       } else {
         const r = this.ring.waitForWork(this.data.policy, timeout);
-        if (r === 'kick') await this.serveControl();
+        if (r === 'kick') await this.afterKick();
         else if (r === 'timeout') await yieldToEventLoop();
       }
     }
@@ -229,17 +229,21 @@ export class DeviceWorker {
       if (this.stopping || this.failure !== null || this.ring.peek() >= 0) return;
     }
     this.sleepingForIo = true;
-    let outcome;
+    let outcome: WorkWait;
     try {
       outcome = await this.ring.waitForWorkAsync(WAIT_ONLY_POLICY, Math.max(0, start + timeoutMs - performance.now()));
     } finally {
       this.sleepingForIo = false;
     }
     if (this.ioEvents !== events) this.ioPoll.missed(this.lastIoEventAt - start);
-    if (outcome !== 'kick') return;
+    if (outcome === 'kick') await this.afterKick();
+  }
+
+  /** A wait reported kicks: completions' own (see ioDone), a control message's, or both. */
+  private async afterKick(): Promise<void> {
     if (this.selfKicks === 0) return this.serveControl();
-    // A completion's kick; a control kick at the same moment would be reported with it, and
-    // its message, posted before that kick, is handled in the next event-loop turn.
+    // A control kick at the same moment as a completion's is reported with it; its message,
+    // posted before that kick, is handled in the next event-loop turn.
     this.selfKicks = 0;
     await yieldToEventLoop();
   }
