@@ -22,7 +22,9 @@ describe('QEMU-style option parsing', () => {
       'ide-cd,bus=ide0.1,unit=1,drive=c.iso',
     ], { ideMode: 'legacy' });
     expect(specs).toHaveLength(1);
-    expect(specs[0]!.drives).toEqual([
+    const spec = specs[0]!;
+    if (spec.kind !== 'piix3-ide') throw new Error(`parsed a ${spec.kind}`);
+    expect(spec.drives).toEqual([
       { path: 'a.img', cache: 'none', media: 'disk', readOnly: false },
       null,
       { path: 'b.img', cache: 'writeback', media: 'disk', readOnly: false },
