@@ -5,10 +5,10 @@
 // images and what the remote counted.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explain, root, runGuestWithRemote, scratch, type GuestRun } from '../helpers/guest-kit.js';
 
 const MiB = 1024 * 1024;
@@ -33,9 +33,10 @@ describe('real Linux guest, sym53c8xx, through x-pci-proxy-dev', () => {
   let main: string;
   let ext2: string;
   let wide: string;
+  let dir: string;
 
   beforeAll(async () => {
-    const dir = scratch('scsi-guest-');
+    dir = scratch('scsi-guest-');
     main = join(dir, 'main.img');
     ext2 = join(dir, 'ext2.img');
     wide = join(dir, 'wide.img');
@@ -62,6 +63,10 @@ describe('real Linux guest, sym53c8xx, through x-pci-proxy-dev', () => {
       timeoutS: 240,
     });
   }, 300_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it.each([
     'driver', 'disks', 'host-data', 'pattern-direct', 'odd-direct', 'odd-buffered', 'write-cache',
