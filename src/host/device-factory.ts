@@ -9,7 +9,8 @@ import { DeviceHost } from './device-host.js';
 import type { DeviceEndpoint } from './device-endpoint.js';
 import type { DeviceSpec } from './devices/device-spec.js';
 import { prepareLsi53c895a } from './devices/lsi53c895a.js';
-import { preparePiix3, type PreparedDevice } from './devices/piix3-ide.js';
+import { preparePiix3 } from './devices/piix3-ide.js';
+import type { PreparedDevice } from './devices/prepared-device.js';
 import type { Bdf, PciFunction } from './pci/pci-bus.js';
 
 export interface DeviceContext {

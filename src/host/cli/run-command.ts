@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { isNativeAddonAvailable } from '../../native/addon.js';
 import { specDrives, type DeviceSpec } from '../devices/device-spec.js';
-import { checkDriveImage } from '../devices/piix3-ide.js';
+import { checkDriveImage } from '../devices/prepared-device.js';
 import { buildGuest, guestBuildReason, guestKit } from '../run/guest-build.js';
 import { runGuestSession, type GuestSessionResult } from '../run/guest-session.js';
 import { parseRunOptions, scratchDeviceArg, SCRATCH_CONTROLLER_ID, type RunPlan } from '../run/run-options.js';

@@ -7,7 +7,7 @@ import { encodeScsiConfig, type ScsiTargetConfig } from '../../workers/scsi/conf
 import type { BackendDriveSpec } from '../../workers/common/device-worker.js';
 import type { PciIdentity } from '../pci/pci-identity.js';
 import { SCSI_ADAPTER_ID, SCSI_BUS_IDS, type ScsiDeviceSpec } from './device-spec.js';
-import { checkDriveImage, DriveError, type PreparedDevice } from './piix3-ide.js';
+import { checkDriveImage, DriveError, type PreparedDevice } from './prepared-device.js';
 
 export const LSI_VENDOR = 0x1000;
 export const LSI_53C895A_DEVICE = 0x0012;

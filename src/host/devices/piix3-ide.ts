@@ -2,12 +2,12 @@
 // section): its PCI identity in legacy or native mode, and its drives checked and encoded
 // for the core before any worker starts, so a bad image is one clear error up front.
 
-import { statSync } from 'node:fs';
 import { ioPort } from '../../shared-mem/types.js';
 import { encodeIdeConfig, type IdeDriveConfig } from '../../workers/ide/config.js';
 import type { BackendDriveSpec } from '../../workers/common/device-worker.js';
+import { checkDriveImage, DriveError, type PreparedDevice } from './prepared-device.js';
 import type { PciIdentity } from '../pci/pci-identity.js';
-import type { DriveSpec, IdeDeviceSpec } from './device-spec.js';
+import type { IdeDeviceSpec } from './device-spec.js';
 
 export const PIIX3_IDE_VENDOR = 0x8086;
 export const PIIX3_IDE_DEVICE = 0x7010;
@@ -41,31 +41,6 @@ export function piix3Identity(mode: IdeDeviceSpec['mode']): PciIdentity {
           { base: ioPort(0x376), size: 1 },
         ],
   };
-}
-
-export class DriveError extends Error {
-  override name = 'DriveError';
-}
-
-/** Checks an image and returns its size in bytes; throws DriveError with a one-line reason. */
-export function checkDriveImage(d: DriveSpec): number {
-  let st;
-  try {
-    st = statSync(d.path);
-  } catch {
-    throw new DriveError(`drive ${d.path}: no such file`);
-  }
-  if (!st.isFile()) throw new DriveError(`drive ${d.path}: not a regular file`);
-  const unit = d.media === 'cdrom' ? 2048 : 512;
-  if (st.size === 0) throw new DriveError(`drive ${d.path}: image is empty`);
-  if (st.size % unit !== 0) throw new DriveError(`drive ${d.path}: size ${st.size} is not a multiple of ${unit} bytes`);
-  return st.size;
-}
-
-export interface PreparedDevice {
-  identity: PciIdentity;
-  config: Uint8Array;
-  drives: (BackendDriveSpec | null)[];
 }
 
 export function preparePiix3(spec: IdeDeviceSpec): PreparedDevice {
