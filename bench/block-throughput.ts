@@ -15,7 +15,7 @@ import { randomFillSync } from 'node:crypto';
 import type { BenchGoal, BenchSection } from './lib/report.js';
 import { BlockBackend, DEFAULT_EXECUTOR, allocatePageAlignedSharedBuffer } from '../src/backends/block/block-backend.js';
 import type { CacheMode, ExecutorKind } from '../src/backends/block/block-backend.js';
-import { createScratchImage, settleDirtyPages, warmPageCache } from './block/scratch-file.js';
+import { createScratchImage, settleDirtyPages, warmPageCache } from './lib/scratch-image.js';
 import { COMMAND_BYTES, makeCommandLayouts, measureLatency, timeCommands } from './block/workload.js';
 import { RawLoop } from './block/raw-baseline.js';
 
@@ -78,7 +78,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchSection> 
   const imageBytes = (quick ? 64 : 256) << 20;
   const passes = quick ? 1 : 3;
   const slices = imageBytes / COMMAND_BYTES / SLICE_COMMANDS;
-  const image = createScratchImage(imageBytes);
+  const image = createScratchImage(imageBytes, 'block-throughput');
   const ram = allocatePageAlignedSharedBuffer(RAM_BYTES);
   const staging = new Uint8Array(RAM_BYTES);
   randomFillSync(staging);

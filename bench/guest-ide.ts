@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BenchGoal, BenchSection } from './lib/report.js';
 import { printSection } from './ide/print-section.js';
-import { createScratchImage, settleDirtyPages } from './ide/scratch-image.js';
+import { createScratchImage, settleDirtyPages } from './lib/scratch-image.js';
 import { CONFIGURATIONS, launchOf } from './guest/configurations.js';
 import { ensureGuestBuilt, scratchDir } from './guest/guest-kit.js';
 import { runGuest } from './guest/guest-run.js';

@@ -14,7 +14,7 @@ import type { BenchGoal, BenchSection } from './lib/report.js';
 import type { CacheMode } from '../src/host/devices/device-spec.js';
 import { DEFAULT_WAIT_POLICY, WAIT_ONLY_POLICY, type WaitPolicy } from '../src/shared-mem/request-ring.js';
 import type { DeviceStats } from '../src/host/transports/sim/machine.js';
-import { createScratchImage, readImageBytes, settleDirtyPages, warmPageCache, type ScratchImage } from './ide/scratch-image.js';
+import { createScratchImage, readImageBytes, settleDirtyPages, warmPageCache, type ScratchImage } from './lib/scratch-image.js';
 import { RawVectoredIo, type Direction } from './ide/raw-vectored-io.js';
 import { SimIdeDisk } from './ide/sim-ide-disk.js';
 import { runPaired, type PairedRates } from './ide/paired-runs.js';

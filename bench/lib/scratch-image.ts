@@ -1,4 +1,4 @@
-// The IDE benchmark's disk image: random bytes (reads must not come from holes) in
+// Every benchmark's disk image: random bytes (reads must not come from holes) in
 // build/scratch/ on a disk file system. O_DIRECT on tmpfs would measure memcpy, if the kernel
 // allowed it at all, so a memory file system is refused.
 
@@ -22,7 +22,7 @@ export function createScratchImage(bytes: number, name: string): ScratchImage {
   const dir = path.join(packageRoot(), 'build', 'scratch');
   fs.mkdirSync(dir, { recursive: true });
   if (MEMORY_FS_MAGIC.has(fs.statfsSync(dir).type)) {
-    throw new Error(`${dir} is on a memory file system; the IDE benchmark needs a disk`);
+    throw new Error(`${dir} is on a memory file system; the benchmark needs a disk`);
   }
   const file = path.join(dir, `${name}-${process.pid}.img`);
   const chunk = Buffer.alloc(FILL_CHUNK_BYTES);
@@ -39,8 +39,9 @@ export function createScratchImage(bytes: number, name: string): ScratchImage {
   return { path: file, bytes, remove: () => fs.rmSync(file, { force: true }) };
 }
 
-/** Reads [offset, offset + bytes) of the file through the page cache, so buffered reads find it cached. */
-export function warmPageCache(file: string, offset: number, bytes: number): void {
+/** Reads [offset, offset + bytes) of the file (default: all of it) through the page cache, so
+ *  buffered reads find it cached. */
+export function warmPageCache(file: string, offset = 0, bytes = fs.statSync(file).size - offset): void {
   const fd = fs.openSync(file, 'r');
   const chunk = Buffer.alloc(FILL_CHUNK_BYTES);
   try {
