@@ -2,24 +2,13 @@
 // drives our PIIX3 IDE controller through QEMU 7.2's multi-process proxy. One boot runs
 // every check; the host then verifies what the guest left on the images.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync, readSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeIso9660 } from '../helpers/iso9660.js';
-import { explain, runGuestWithRemote, scratch, type GuestRun } from '../helpers/guest-kit.js';
-
-const MiB = 1024 * 1024;
-const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
-
-function readAt(path: string, offset: number, len: number): Buffer {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.alloc(len);
-  readSync(fd, buf, 0, len, offset);
-  closeSync(fd);
-  return buf;
-}
+import { explain, md5, MiB, readAt, runGuestWithRemote, scratch, type GuestRun } from '../helpers/guest-kit.js';
 
 describe('real Linux guest, ata_piix, through x-pci-proxy-dev', () => {
   let run: GuestRun;

@@ -3,35 +3,12 @@
 // 64 MiB scratch disk and prints the guest's results and our statistics table. The guest's
 // own PASS lines are checked, and then the host reads what the guest left on the kept image.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root } from '../helpers/guest-kit.js';
-
-const hvmio = join(root, 'bin', 'hvmio');
-
-interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runHvmio(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [hvmio, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
+import { lines, runHvmio, type CliRun } from '../helpers/guest-kit.js';
 
 describe('hvmio run: bad options', () => {
   it.each([

@@ -4,29 +4,12 @@
 // check (guest/scripts/scsi-checks.sh); the host then verifies what the guest left on the
 // images and what the remote counted.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { explain, root, runGuestWithRemote, scratch, type GuestRun } from '../helpers/guest-kit.js';
-
-const MiB = 1024 * 1024;
-const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
-
-function readAt(path: string, offset: number, len: number): Buffer {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.alloc(len);
-  readSync(fd, buf, 0, len, offset);
-  closeSync(fd);
-  return buf;
-}
-
-function makeImage(path: string, bytes: number): void {
-  const fd = openSync(path, 'w');
-  ftruncateSync(fd, bytes);
-  closeSync(fd);
-}
+import { explain, makeImage, md5, MiB, readAt, root, runGuestWithRemote, scratch, type GuestRun } from '../helpers/guest-kit.js';
 
 describe('real Linux guest, sym53c8xx, through x-pci-proxy-dev', () => {
   let run: GuestRun;

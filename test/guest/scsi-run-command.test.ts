@@ -4,51 +4,12 @@
 // The guest's PASS lines are checked, then the host reads what the guest left on the images.
 // Bad SCSI options end before anything starts, with one line.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, ftruncateSync, openSync, readSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, scratch } from '../helpers/guest-kit.js';
-
-const hvmio = join(root, 'bin', 'hvmio');
-const MiB = 1024 * 1024;
-
-interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runHvmio(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [hvmio, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-function makeImage(path: string, bytes: number): string {
-  const fd = openSync(path, 'w');
-  ftruncateSync(fd, bytes);
-  closeSync(fd);
-  return path;
-}
-
-function readAt(path: string, offset: number, len: number): Buffer {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.alloc(len);
-  readSync(fd, buf, 0, len, offset);
-  closeSync(fd);
-  return buf;
-}
-
-const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
+import { lines, makeImage, MiB, readAt, runHvmio, scratch, type CliRun } from '../helpers/guest-kit.js';
 
 describe('hvmio run: bad SCSI options', () => {
   let dir: string;

@@ -3,7 +3,8 @@
 // QEMU's x-pci-proxy-dev, and collects what the guest script reports.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/host/worker-entry.js';
 
@@ -95,3 +96,46 @@ export function explain(run: GuestRun): string {
   const failed = [...run.checks].filter(([, c]) => !c.pass).map(([n, c]) => `${n}: ${c.detail}`);
   return `rc=${run.rc}; failed checks: ${failed.join('; ') || 'none'}\n--- console tail\n${run.console.split('\n').slice(-40).join('\n')}\n--- stderr tail\n${run.stderr.split('\n').slice(-20).join('\n')}`;
 }
+
+export const MiB = 1024 * 1024;
+export const md5 = (b: Uint8Array): string => createHash('md5').update(b).digest('hex');
+
+/** `len` bytes of a host image at `offset` (what the guest left there). */
+export function readAt(path: string, offset: number, len: number): Buffer {
+  const fd = openSync(path, 'r');
+  const buf = Buffer.alloc(len);
+  readSync(fd, buf, 0, len, offset);
+  closeSync(fd);
+  return buf;
+}
+
+/** A sparse scratch image of `bytes`; returns its path. */
+export function makeImage(path: string, bytes: number): string {
+  const fd = openSync(path, 'w');
+  ftruncateSync(fd, bytes);
+  closeSync(fd);
+  return path;
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `bin/hvmio ARGS` as a user runs it, as a child process. */
+export function runHvmio(args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'hvmio'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Non-empty lines of a program's output. */
+export const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
