@@ -13,6 +13,7 @@ import { releaseRemote, wrapPort } from '../workers/common/comlink-node.js';
 import { IRQ_PCI_INTA, RESET_AFTER_CRASH, RESET_POWER_ON } from '../workers/common/core-abi.js';
 import type { BackendDriveSpec, DeviceControlApi, DeviceWorkerData, FaultPoint, WorkerStats } from '../workers/common/device-worker.js';
 import { ALL_ONES, type DeviceAccess, type DeviceEndpoint } from './device-endpoint.js';
+import { RingBacklog } from './ring-backlog.js';
 import { coreWasm, workerEntry } from './worker-entry.js';
 
 export interface DeviceHostOptions {
@@ -70,8 +71,11 @@ export class DeviceHost implements DeviceEndpoint {
   private current: Incarnation | null = null;
   private readonly crashTimes: number[] = [];
   private readonly irqLevels = new Map<number, boolean>();
-  private backlog: { req: Ioreq; posted: boolean }[] = [];
-  private pumping: Promise<void> | null = null;
+  private readonly backlog = new RingBacklog({
+    submit: (req, posted) => this.current?.ring.submit(req, posted) ?? -1,
+    alive: () => this.current !== null && this.state === 'up',
+    yieldToWorker: () => new Promise<void>((r) => setImmediate(r)),
+  });
   private lastStats: WorkerStats | null = null;
   private irqsOnDemand = false;
 
@@ -92,9 +96,9 @@ export class DeviceHost implements DeviceEndpoint {
   access(a: DeviceAccess): Promise<bigint> {
     const inc = this.current;
     if (this.state !== 'up' || !inc) return Promise.resolve(absent(a));
-    if (this.backlog.length > 0) return this.accessAfterBacklog(a);
+    if (this.backlog.length > 0) return this.accessBehindBacklog(a);
     const slot = inc.ring.submit(toIoreq(a), false);
-    if (slot < 0) return this.accessWhenRingFull(a, inc);
+    if (slot < 0) return this.accessBehindBacklog(a);
     return this.answer(inc, slot, a);
   }
 
@@ -153,24 +157,13 @@ export class DeviceHost implements DeviceEndpoint {
     );
   }
 
-  private async accessAfterBacklog(a: DeviceAccess): Promise<bigint> {
-    await this.drainBacklog();
+  /** The ring is full or others wait already: queue behind them, in the guest's order.
+   *  The slot is taken synchronously by the backlog's pump and the continuation runs in the
+   *  same microtask checkpoint, so the incarnation that owns the slot is still current. */
+  private async accessBehindBacklog(a: DeviceAccess): Promise<bigint> {
+    const slot = await this.backlog.push(toIoreq(a), false);
     const inc = this.current;
-    if (this.state !== 'up' || !inc) return absent(a);
-    const slot = inc.ring.submit(toIoreq(a), false);
-    if (slot < 0) return this.accessWhenRingFull(a, inc);
-    return this.answer(inc, slot, a);
-  }
-
-  private async accessWhenRingFull(a: DeviceAccess, inc: Incarnation): Promise<bigint> {
-    const req = toIoreq(a);
-    let slot = -1;
-    while (slot < 0) {
-      // Ring full of posted writes: the worker drains them in order; let it catch up.
-      if (inc.abort.aborted) return absent(a);
-      await new Promise<void>((r) => setImmediate(r));
-      slot = inc.ring.submit(req, false);
-    }
+    if (slot < 0 || this.state !== 'up' || !inc) return absent(a);
     return this.answer(inc, slot, a);
   }
 
@@ -179,8 +172,7 @@ export class DeviceHost implements DeviceEndpoint {
     if (this.state !== 'up' || !inc) return;
     const req = toIoreq(a);
     if (this.backlog.length === 0 && inc.ring.submit(req, true) >= 0) return;
-    this.backlog.push({ req, posted: true });
-    void this.drainBacklog();
+    void this.backlog.push(req, true);
   }
 
   async stats(): Promise<DeviceStats> {
@@ -308,7 +300,7 @@ export class DeviceHost implements DeviceEndpoint {
   private async onCrash(inc: Incarnation, reason: string): Promise<void> {
     this.state = 'down';
     this.current = null;
-    this.backlog = [];
+    this.backlog.clear();
     inc.abort.aborted = true;
     inc.irqWaitEnd?.();
     inc.ring.wakeProducer();
@@ -374,23 +366,6 @@ export class DeviceHost implements DeviceEndpoint {
   }
 
   onIntx?: (level: boolean) => void;
-
-  private drainBacklog(): Promise<void> {
-    this.pumping ??= (async () => {
-      while (this.backlog.length > 0) {
-        const inc = this.current;
-        if (!inc || this.state !== 'up') {
-          this.backlog = [];
-          break;
-        }
-        const head = this.backlog[0]!;
-        if (inc.ring.submit(head.req, head.posted) >= 0) this.backlog.shift();
-        else await new Promise<void>((r) => setImmediate(r));
-      }
-      this.pumping = null;
-    })();
-    return this.pumping;
-  }
 }
 
 /** A harmless read (PCI vendor ID, which the core answers without side effects) used to
