@@ -90,3 +90,43 @@ export const RESET_AFTER_CRASH: u32 = 1;
 
 /** Size of the buffer `config_ptr()` returns; a device config must fit in it. */
 export const CONFIG_MAX: u32 = 4096;
+
+// ---- network (e1000). Frames are never copied by the core: transmit hands the worker an SG
+// list of guest buffers (plus core-memory entries for headers the core rewrote for checksum
+// offload or TSO), receive asks the core for guest buffers the worker writes the frame into.
+
+/** Queues one frame for transmission on the device's network backend. `sg_ptr` points at
+ *  `sg_count` SG entries (guest RAM, or SG_FLAG_CORE_MEMORY for rewritten headers) whose
+ *  concatenation is the frame. Returns NET_TX_OK when accepted: the worker later calls the
+ *  core's `net_tx_complete(req_id, status)` once the backend has taken the bytes (the guest
+ *  buffers and core-memory headers must stay untouched until then); never from inside this
+ *  call. Returns NET_TX_BUSY when the backend's queue is full: the core stops walking its
+ *  transmit ring and resumes when the worker calls `net_tx_ready()`. */
+@external("hvmio", "net_transmit")
+export declare function net_transmit(req_id: u32, sg_ptr: CorePtr, sg_count: u32): i32;
+
+export const NET_TX_OK: i32 = 0;
+export const NET_TX_BUSY: i32 = -11;
+
+// Receive, driven by the worker for each frame the backend delivers:
+//  1. the worker copies the first min(len, NET_RX_HEADER_MAX) bytes to `net_rx_header_ptr()`;
+//  2. `net_rx_begin(len)` filters (RCTL, addresses, VLAN) and reserves receive descriptors;
+//     it returns the number of SG entries written at `net_rx_sg_ptr()` (guest buffers
+//     covering `len` bytes, in order), or one of the NET_RX_* codes below (frame dropped,
+//     the core has already counted it);
+//  3. the worker writes the frame into those ranges and calls `net_rx_end(len, status)`
+//     (STATUS_OK, or STATUS_EFAULT if a range was outside guest RAM), which writes the
+//     descriptors back and raises the receive interrupt (with moderation).
+// At most one frame is between begin and end at a time.
+export const NET_RX_HEADER_MAX: u32 = 128;
+/** Receiver disabled (RCTL.EN clear), link down, or device in reset. */
+export const NET_RX_DISABLED: i32 = -1;
+/** Rejected by the address / multicast / VLAN filters. */
+export const NET_RX_FILTERED: i32 = -2;
+/** No free receive descriptors (counted as missed packets, MPC / RNBC). */
+export const NET_RX_NO_BUFFER: i32 = -3;
+/** Longer than the receive configuration accepts (counted as ROC), or shorter than 14 bytes. */
+export const NET_RX_BAD_LENGTH: i32 = -4;
+// A network core also exports `net_tx_complete(req_id, status)`, `net_tx_ready()`,
+// `net_rx_header_ptr()`, `net_rx_sg_ptr()`, `net_rx_begin(len)`, `net_rx_end(len, status)`
+// and `net_set_link(up)` (link state from the control plane; a change raises LSC).

@@ -11,6 +11,8 @@ export interface CoreImports {
   block_submit(reqId: number, drive: number, op: number, lba: bigint, sgPtr: number, sgCount: number): void;
   timer_arm(timerId: number, ns: bigint): void;
   log(level: number, ptr: number, len: number): void;
+  /** Network cores only (assembly/common/abi.ts, "network"). */
+  net_transmit?(reqId: number, sgPtr: number, sgCount: number): number;
 }
 
 /** Exports every core provides. */
@@ -32,6 +34,19 @@ export interface CoreExports {
   /** Executes `unreachable`: fault injection for supervision tests, reachable only through
    *  a worker started with fault injection enabled. */
   debug_fault(): void;
+}
+
+/** Extra exports of a network core (assembly/common/abi.ts, "network"). */
+export interface NetCoreExports extends CoreExports {
+  net_tx_complete(reqId: number, status: number): void;
+  /** The backend has room again after net_transmit answered NET_TX_BUSY. */
+  net_tx_ready(): void;
+  net_rx_header_ptr(): number;
+  net_rx_sg_ptr(): number;
+  net_rx_begin(len: number): number;
+  net_rx_end(len: number, status: number): void;
+  /** Link state from the control plane (set_link): 1 up, 0 down; raises LSC. */
+  net_set_link(up: number): void;
 }
 
 export const DMA_OK = 0;
@@ -67,6 +82,13 @@ export const LOG_DEBUG = 3;
 export const RESET_POWER_ON = 0;
 export const RESET_AFTER_CRASH = 1;
 export const CONFIG_MAX = 4096;
+export const NET_TX_OK = 0;
+export const NET_TX_BUSY = -11;
+export const NET_RX_HEADER_MAX = 128;
+export const NET_RX_DISABLED = -1;
+export const NET_RX_FILTERED = -2;
+export const NET_RX_NO_BUFFER = -3;
+export const NET_RX_BAD_LENGTH = -4;
 
 /** One decoded scatter-gather entry. */
 export interface SgEntry {
