@@ -11,6 +11,7 @@ import { buildGuest, guestBuildReason, guestKit } from '../run/guest-build.js';
 import { runGuestSession, type GuestSessionResult } from '../run/guest-session.js';
 import { parseRunOptions, scratchDeviceArg, SCRATCH_CONTROLLER_ID, type RunPlan } from '../run/run-options.js';
 import { createScratchDisk, type ScratchDisk } from '../run/scratch-disk.js';
+import { composeGuestScript, type ComposedScript } from '../run/guest-script.js';
 import { formatStatsTable } from '../run/stats-table.js';
 import { packageRoot } from '../worker-entry.js';
 
@@ -100,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   let scratch: ScratchDisk | null = null;
+  let composed: ComposedScript | null = null;
   try {
     let devid: string;
     let deviceArgs: string[];
@@ -122,9 +124,10 @@ export async function main(argv: string[]): Promise<number> {
     );
     if (script !== null) console.log(TICK_NOTE);
 
+    composed = script === null ? null : composeGuestScript(script);
     const result = await runGuestSession({
       kit,
-      script,
+      script: composed?.path ?? null,
       devid,
       remoteCommand: `${process.execPath} ${hvmio} remote --stats`,
       remoteArgs: deviceArgs.flatMap((d) => ['--device', d]),
@@ -137,6 +140,7 @@ export async function main(argv: string[]): Promise<number> {
     if (scratch && plan.keep) say(`kept the scratch disk: ${scratch.image}`);
     return result.status;
   } finally {
+    composed?.dispose();
     if (scratch && !plan.keep) scratch.remove();
   }
 }
