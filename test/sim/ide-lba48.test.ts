@@ -4,10 +4,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AtaDisk, AtaTransfer } from '../../src/host/transports/sim/drivers/ata-driver.js';
-import { GuestBuffer } from '../../src/host/transports/sim/drivers/guest-buffer.js';
 import { patternBytes } from '../../src/host/sim-workload.js';
 import { ScratchDir, readImage } from './support/scratch-images.js';
-import { bootIde, disk, ide, md5, type BootedIde } from './support/ide-machine.js';
+import { bootIde, disk, ide, md5, patternRoundTrip, type BootedIde } from './support/ide-machine.js';
 
 const SECTORS = 2 ** 29;
 
@@ -37,22 +36,8 @@ describe('LBA48 beyond 2^28 sectors', () => {
     expect(words[60]! + words[61]! * 65536).toBe(0x0fffffff);
   });
 
-  async function roundTrip(lba: number, sectors: number, mode: AtaTransfer, seed: number): Promise<void> {
-    const ram = sys.machine.bus.ram;
-    const mark = ram.mark();
-    try {
-      const buf = GuestBuffer.scattered(ram, sectors * 512, { seed });
-      const data = patternBytes(lba, sectors, seed);
-      buf.write(data);
-      await d.write(lba, sectors, buf, mode);
-      buf.fill(0);
-      await d.read(lba, sectors, buf, mode);
-      expect(md5(buf.read())).toBe(md5(data));
-      expect(md5(readImage(image, lba * 512, sectors * 512))).toBe(md5(data));
-    } finally {
-      ram.release(mark);
-    }
-  }
+  const roundTrip = (lba: number, sectors: number, mode: AtaTransfer, seed: number) =>
+    patternRoundTrip(sys, d, image, lba, sectors, { write: mode, read: mode }, seed);
 
   it.each(['dma', 'pio', 'pio-multiple'] as const)('%s above 2^28', async (mode) => {
     const base = { dma: 2 ** 28 + 12345, pio: 2 ** 28 + 777_777, 'pio-multiple': 2 ** 28 + 1_234_567 }[mode];

@@ -10,7 +10,7 @@ import { PiixIdeHost } from '../../src/host/transports/sim/drivers/piix-ide.js';
 import { BM_ST_INTR, XFER_MW_DMA_0 } from '../../src/host/transports/sim/drivers/ata-regs.js';
 import { patternBytes } from '../../src/host/sim-workload.js';
 import { ScratchDir, readImage } from './support/scratch-images.js';
-import { bootIde, disk, ide, md5, type BootedIde } from './support/ide-machine.js';
+import { bootIde, disk, ide, md5, patternRoundTrip, type BootedIde } from './support/ide-machine.js';
 
 const MiB = 1024 * 1024;
 
@@ -43,22 +43,8 @@ describe.each(['writeback', 'none'] as const)('IDE pattern write/read (cache=%s)
     expect(d.identity.currentMultiple).toBe(d.multipleCount);
   });
 
-  async function roundTrip(lba: number, sectors: number, write: AtaTransfer, read: AtaTransfer, seed: number): Promise<void> {
-    const ram = sys.machine.bus.ram;
-    const mark = ram.mark();
-    try {
-      const buf = GuestBuffer.scattered(ram, sectors * 512, { seed });
-      const data = patternBytes(lba, sectors, seed);
-      buf.write(data);
-      await d.write(lba, sectors, buf, write);
-      buf.fill(0);
-      await d.read(lba, sectors, buf, read);
-      expect(md5(buf.read())).toBe(md5(data));
-      expect(md5(readImage(image, lba * 512, sectors * 512))).toBe(md5(data));
-    } finally {
-      ram.release(mark);
-    }
-  }
+  const roundTrip = (lba: number, sectors: number, write: AtaTransfer, read: AtaTransfer, seed: number) =>
+    patternRoundTrip(sys, d, image, lba, sectors, { write, read }, seed);
 
   it('DMA with one PRD per scattered page, several commands per request', async () => {
     await roundTrip(1000, 5000, 'dma', 'dma', 1); // 5000 sectors: split at max_sectors
