@@ -77,7 +77,8 @@ step_throughput $dev $mib
 echo "--- tagged queuing: requests in flight together during a bs=16M O_DIRECT read"
 # /sys/block/X/stat field 10 is the time the disk had requests in flight and field 11 the
 # sum of every request's time in flight (both ms): their ratio over the dd is the mean number
-# in flight (iostat's avgqu-sz), about 1 for one-at-a-time I/O. Samples of
+# in flight (iostat's avgqu-sz), about 1.0 for one-at-a-time I/O (above 1.2 counts as queued:
+# a guest starved of host CPU submits slowly and sees less overlap). Samples of
 # /sys/block/X/inflight (shell builtins only: a fork per sample costs more than a request
 # here) show the most seen at once, but can miss the busy moments.
 read -r _ _ _ _ _ _ _ _ _ busy0 queued0 _ < /sys/block/$first/stat
@@ -93,7 +94,7 @@ wait
 read -r _ _ _ _ _ _ _ _ _ busy1 queued1 _ < /sys/block/$first/stat
 mean=$(awk -v b=$((busy1 - busy0)) -v q=$((queued1 - queued0)) 'BEGIN { printf "%.1f", (b > 0 ? q / b : 0) }')
 qd=$(cat /sys/block/$first/device/queue_depth)
-if [ "$qd" -gt 1 ] && awk -v m="$mean" 'BEGIN { exit !(m > 1.5) }'; then
+if [ "$qd" -gt 1 ] && awk -v m="$mean" 'BEGIN { exit !(m > 1.2) }'; then
   pass queue "queue depth $qd, $mean requests in flight on average, up to $max seen ($samples samples)"
 else
   fail queue "queue depth $qd, $mean request(s) in flight on average, up to $max seen ($samples samples)"

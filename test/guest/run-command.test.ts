@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lines, runHvmio, type CliRun } from '../helpers/guest-kit.js';
+import { lines, runHvmio, statsTable, type CliRun } from '../helpers/guest-kit.js';
 
 describe('hvmio run: bad options', () => {
   it.each([
@@ -73,15 +73,8 @@ describe('hvmio run: the default workload on a 64 MiB scratch disk', () => {
   it('prints the tick note and then our statistics table with the data the guest moved', () => {
     expect(run.stdout).toMatch(/polls the device at its 250 Hz/);
     expect(run.stdout).toMatch(/at most one request per 4 ms tick/);
-    const table = run.stdout.slice(run.stdout.indexOf('--- hvmio device statistics: ide0'));
+    const { table, row, count, mib } = statsTable(run.stdout, 'ide0');
     expect(table.length, explain()).toBeGreaterThan(40);
-    const row = (label: string): string => {
-      const m = new RegExp(`^  ${label.replace(/[()]/g, '\\$&')}\\s+(.+)$`, 'm').exec(table);
-      expect(m, `row "${label}" in\n${table}`).not.toBeNull();
-      return m![1]!.trim();
-    };
-    const count = (label: string): number => Number(row(label).replaceAll(',', ''));
-    const mib = (label: string): number => Number(/^([\d.]+) MiB$/.exec(row(label))?.[1]);
     // 8 MiB pattern + 2 x 64 MiB of dd + ext2: well over 136 MiB each way.
     expect(mib('written to the image')).toBeGreaterThan(136);
     expect(mib('read from the image')).toBeGreaterThan(136);

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lines, makeImage, MiB, readAt, runHvmio, scratch, type CliRun } from '../helpers/guest-kit.js';
+import { lines, makeImage, MiB, readAt, runHvmio, scratch, statsTable, type CliRun } from '../helpers/guest-kit.js';
 
 describe('hvmio run: bad SCSI options', () => {
   let dir: string;
@@ -76,15 +76,8 @@ describe('hvmio run: the SCSI workload on two disks', () => {
   });
 
   it('prints our statistics table: one backend call per SCSI command, nothing outside the BARs', () => {
-    const table = run.stdout.slice(run.stdout.indexOf('--- hvmio device statistics: scsi0'));
+    const { table, row, count, mib } = statsTable(run.stdout, 'scsi0');
     expect(table.length, explain()).toBeGreaterThan(40);
-    const row = (label: string): string => {
-      const m = new RegExp(`^  ${label.replace(/[()]/g, '\\$&')}\\s+(.+)$`, 'm').exec(table);
-      expect(m, `row "${label}" in\n${table}`).not.toBeNull();
-      return m![1]!.trim();
-    };
-    const count = (label: string): number => Number(row(label).replaceAll(',', ''));
-    const mib = (label: string): number => Number(/^([\d.]+) MiB$/.exec(row(label))?.[1]);
     // 8 MiB pattern + 2 x 64 MiB of dd + 8 MiB on each disk in parallel + ext2.
     expect(mib('written to the image')).toBeGreaterThan(150);
     expect(count('block requests (data-moving commands)')).toBeGreaterThan(0);

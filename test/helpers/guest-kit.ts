@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { packageRoot } from '../../src/host/worker-entry.js';
 
 export const root = packageRoot();
@@ -139,3 +140,24 @@ export function runHvmio(args: string[]): Promise<CliRun> {
 
 /** Non-empty lines of a program's output. */
 export const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
+
+/** The rows of the statistics table `hvmio run` prints for device `id` (src/host/run/stats-table.ts). */
+export function statsTable(stdout: string, id: string): {
+  table: string;
+  row(label: string): string;
+  count(label: string): number;
+  mib(label: string): number;
+} {
+  const table = stdout.slice(stdout.indexOf(`--- hvmio device statistics: ${id}`));
+  const row = (label: string): string => {
+    const m = new RegExp(`^  ${label.replace(/[()]/g, '\\$&')}\\s+(.+)$`, 'm').exec(table);
+    expect(m, `row "${label}" in\n${table}`).not.toBeNull();
+    return m![1]!.trim();
+  };
+  return {
+    table,
+    row,
+    count: (label) => Number(row(label).replaceAll(',', '')),
+    mib: (label) => Number(/^([\d.]+) MiB$/.exec(row(label))?.[1]),
+  };
+}
