@@ -18,8 +18,8 @@ import { printSection } from './ide/print-section.js';
 import { IDE_CONFIGURATIONS as CONFIGURATIONS } from './guest/configurations.js';
 import { caseLabel, DD_CASES } from './guest/dd-script.js';
 import { requestsPerBlock } from './guest/tick-bound.js';
-import { median, summarize, type ConfigSummary } from './guest/config-summary.js';
-import { LEAD_SECONDS, measureConfigurations } from './guest/measure.js';
+import { median, type ConfigSummary } from './guest/config-summary.js';
+import { LEAD_SECONDS, measureAndSummarize } from './guest/measure.js';
 import { explainCpuMiss, explainTickMiss, roleSplit } from './guest/explain.js';
 import { cell, memoryCells, round } from './guest/cells.js';
 
@@ -29,9 +29,7 @@ const GOAL_CPU_RATIO = 1.0;
 export async function run({ quick }: { quick: boolean }): Promise<BenchSection> {
   const ddMiB = quick ? 64 : 256;
   const repetitions = quick ? 1 : 3;
-  const { records, host, seconds, imageMiB } = await measureConfigurations('guest-ide', CONFIGURATIONS, ddMiB, repetitions);
-  const summaries = CONFIGURATIONS.map((c) => summarize(c, records.filter((r) => r.config === c), ddMiB));
-  const byKey = (key: string): ConfigSummary => summaries.find((s) => s.config.key === key)!;
+  const { host, seconds, imageMiB, summaries, byKey } = await measureAndSummarize('guest-ide', CONFIGURATIONS, ddMiB, repetitions);
   const lsi = byKey('lsi-remote-none');
   const oursNone = byKey('ours-none');
 

@@ -18,8 +18,8 @@ import type { BenchGoal, BenchSection } from './lib/report.js';
 import { printSection } from './ide/print-section.js';
 import { SCSI_CONFIGURATIONS as CONFIGURATIONS } from './guest/configurations.js';
 import { caseLabel, DD_CASES, type DdCase } from './guest/dd-script.js';
-import { median, summarize, type ConfigSummary } from './guest/config-summary.js';
-import { LEAD_SECONDS, measureConfigurations } from './guest/measure.js';
+import { median, type ConfigSummary } from './guest/config-summary.js';
+import { LEAD_SECONDS, measureAndSummarize } from './guest/measure.js';
 import { describeScsiProfile, explainCpuMiss, roleSplit } from './guest/explain.js';
 import { cell, memoryCells, round } from './guest/cells.js';
 
@@ -43,9 +43,7 @@ const ratioGoal = (name: string, value: number, target: number, atMost: boolean)
 export async function run({ quick }: { quick: boolean }): Promise<BenchSection> {
   const ddMiB = quick ? 64 : 512;
   const repetitions = quick ? 1 : 3;
-  const { records, host, seconds, imageMiB } = await measureConfigurations('guest-scsi', CONFIGURATIONS, ddMiB, repetitions);
-  const summaries = CONFIGURATIONS.map((c) => summarize(c, records.filter((r) => r.config === c), ddMiB));
-  const byKey = (key: string): ConfigSummary => summaries.find((s) => s.config.key === key)!;
+  const { host, seconds, imageMiB, summaries, byKey } = await measureAndSummarize('guest-scsi', CONFIGURATIONS, ddMiB, repetitions);
   const ours = byKey('ours-lsi');
   const remote = byKey('lsi-remote-none');
   const inProcess = byKey('qemu-lsi-poll');

@@ -12,7 +12,7 @@ import { runGuest } from './guest-run.js';
 import { DD_CASES, IDLE_CASE, renderDdScript } from './dd-script.js';
 import { phaseCpu } from './phase-cpu.js';
 import { hostDiskSpeed, type HostDiskSpeed } from './host-disk.js';
-import { runFailure, type RunRecord } from './config-summary.js';
+import { runFailure, summarize, type ConfigSummary, type RunRecord } from './config-summary.js';
 
 const MIB = 1 << 20;
 /** Pause after each begin marker, so the host samples before the timed work starts. */
@@ -60,4 +60,25 @@ export async function measureConfigurations(name: string, configurations: readon
     image.remove();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+export interface SummarizedRun extends Measurement {
+  /** One per configuration, in the order given. */
+  summaries: ConfigSummary[];
+  byKey(key: string): ConfigSummary;
+}
+
+/** measureConfigurations, then each configuration's figures over its repetitions. */
+export async function measureAndSummarize(name: string, configurations: readonly Configuration[], ddMiB: number, repetitions: number): Promise<SummarizedRun> {
+  const m = await measureConfigurations(name, configurations, ddMiB, repetitions);
+  const summaries = configurations.map((c) => summarize(c, m.records.filter((r) => r.config === c), ddMiB));
+  return {
+    ...m,
+    summaries,
+    byKey: (key) => {
+      const s = summaries.find((x) => x.config.key === key);
+      if (!s) throw new Error(`${name}: no configuration ${key}`);
+      return s;
+    },
+  };
 }
