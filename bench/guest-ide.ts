@@ -12,80 +12,24 @@
 // Standalone: node --import tsx bench/guest-ide.ts [--quick]   (needs `npm run build`)
 
 import os from 'node:os';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BenchGoal, BenchSection } from './lib/report.js';
 import { printSection } from './ide/print-section.js';
-import { createScratchImage, settleDirtyPages } from './lib/scratch-image.js';
-import { CONFIGURATIONS, launchOf } from './guest/configurations.js';
-import { ensureGuestBuilt, scratchDir } from './guest/guest-kit.js';
-import { runGuest } from './guest/guest-run.js';
-import { caseLabel, DD_CASES, IDLE_CASE, renderDdScript } from './guest/dd-script.js';
-import { phaseCpu } from './guest/phase-cpu.js';
+import { IDE_CONFIGURATIONS as CONFIGURATIONS } from './guest/configurations.js';
+import { caseLabel, DD_CASES } from './guest/dd-script.js';
 import { requestsPerBlock } from './guest/tick-bound.js';
-import { hostDiskSpeed, type HostDiskSpeed } from './guest/host-disk.js';
-import { median, runFailure, summarize, type ConfigSummary, type RunRecord } from './guest/config-summary.js';
+import { median, type ConfigSummary } from './guest/config-summary.js';
+import { LEAD_SECONDS, measureAndSummarize } from './guest/measure.js';
 import { explainCpuMiss, explainTickMiss, roleSplit } from './guest/explain.js';
-import type { MemoryStatus } from './guest/procfs.js';
+import { cell, memoryCells, round } from './guest/cells.js';
 
-const MIB = 1 << 20;
-const LEAD_SECONDS = 0.15;
-const RUN_TIMEOUT_SECONDS = 300;
 const GOAL_TICK_RATIO = 0.9;
 const GOAL_CPU_RATIO = 1.0;
-const HOST_DISK_PROBE_MIB = 64;
-
-const round = (x: number, digits = 0): number => Number(x.toFixed(digits));
-const cell = (x: number, digits = 0): string | number => (Number.isFinite(x) ? round(x, digits) : '-');
-const mib = (bytes: number): number => round(bytes / MIB);
-
-function memoryCells(m: readonly MemoryStatus[]): [string | number, string] {
-  if (m.length === 0) return ['-', '-'];
-  const med = (f: (x: MemoryStatus) => number): number => median(m.map(f));
-  return [
-    mib(med((x) => x.hwmBytes)),
-    `${mib(med((x) => x.rssBytes))} (anon ${mib(med((x) => x.anonBytes))}, file ${mib(med((x) => x.fileBytes))}, shmem ${mib(med((x) => x.shmemBytes))})`,
-  ];
-}
-
-async function measureAll(ddMiB: number, repetitions: number): Promise<{ records: RunRecord[]; host: HostDiskSpeed; seconds: number }> {
-  ensureGuestBuilt();
-  const started = Date.now();
-  const work = mkdtempSync(join(scratchDir(), 'guest-ide-'));
-  const image = createScratchImage((ddMiB + 16) * MIB, 'guest-ide');
-  const records: RunRecord[] = [];
-  try {
-    const host = hostDiskSpeed(image.path, HOST_DISK_PROBE_MIB);
-    const plain = join(work, 'bench-dd.sh');
-    const traced = join(work, 'bench-dd-profile.sh');
-    writeFileSync(plain, renderDdScript({ mib: ddMiB, leadSeconds: LEAD_SECONDS, profile: false }));
-    writeFileSync(traced, renderDdScript({ mib: ddMiB, leadSeconds: LEAD_SECONDS, profile: true }));
-    for (let rep = 0; rep < repetitions; rep++) {
-      for (const config of CONFIGURATIONS) {
-        const t0 = Date.now();
-        const run = await runGuest(launchOf(config, config.profile && rep === 0 ? traced : plain, image.path), RUN_TIMEOUT_SECONDS);
-        if (config.cache === 'writeback') settleDirtyPages(image.path);
-        const cpu = phaseCpu(run.samples, [...DD_CASES, IDLE_CASE]);
-        const failure = runFailure(run, config, ddMiB, cpu);
-        records.push({ config, rep, run, cpu, ...(failure !== undefined ? { failure } : {}) });
-        process.stderr.write(`guest-ide: run ${rep + 1}/${repetitions} ${config.key}: ${((Date.now() - t0) / 1000).toFixed(1)} s` +
-          `${failure ? ` FAILED: ${failure}\n${run.consoleTail}\n${run.stderrTail}` : ''}\n`);
-      }
-    }
-    return { records, host, seconds: (Date.now() - started) / 1000 };
-  } finally {
-    image.remove();
-    rmSync(work, { recursive: true, force: true });
-  }
-}
 
 export async function run({ quick }: { quick: boolean }): Promise<BenchSection> {
   const ddMiB = quick ? 64 : 256;
   const repetitions = quick ? 1 : 3;
-  const { records, host, seconds } = await measureAll(ddMiB, repetitions);
-  const summaries = CONFIGURATIONS.map((c) => summarize(c, records.filter((r) => r.config === c), ddMiB));
-  const byKey = (key: string): ConfigSummary => summaries.find((s) => s.config.key === key)!;
+  const { host, seconds, imageMiB, summaries, byKey } = await measureAndSummarize('guest-ide', CONFIGURATIONS, ddMiB, repetitions);
   const lsi = byKey('lsi-remote-none');
   const oursNone = byKey('ours-none');
 
@@ -132,8 +76,8 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchSection> 
     const pick = (kind: string, poll: boolean): ConfigSummary =>
       summaries.find((x) => x.config.kind === kind && x.config.cache === cache && x.config.tickPollParams === poll)!;
     const ours = pick('ours', true);
-    const inProcess = pick('qemu-ide', true);
-    const native = pick('qemu-ide', false);
+    const inProcess = pick('qemu-in-process', true);
+    const native = pick('qemu-in-process', false);
     const o = median(ours.totals.map((t) => t.perGiB));
     const q = median(inProcess.totals.map((t) => t.perGiB));
     const ratio = o / q;
@@ -151,7 +95,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchSection> 
   const ide = oursNone.info ?? byKey('qemu-none-poll').info;
   const notes: string[] = [
     `${ddMiB} MiB per dd case, median of ${repetitions} run(s) per configuration, each a fresh boot of the guest kit (QEMU 7.2 TCG, ` +
-      `1 vCPU, 256 MiB); configurations interleaved within a repetition; ${ddMiB + 16} MiB preallocated random image in build/scratch; ` +
+      `1 vCPU, 256 MiB); configurations interleaved within a repetition; ${imageMiB} MiB preallocated random image in build/scratch; ` +
       `whole benchmark ${round(seconds)} s; ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the end (other work ` +
       'on this machine shares the cores). MiB/s are guest time (/proc/timer_list; under TCG the guest clock is the host clock) around ' +
       `each dd. Host O_DIRECT dd on the same image, 1 MiB blocks: write ${cell(host.writeMiBps)} MiB/s, read ${cell(host.readMiBps)} MiB/s ` +

@@ -1,5 +1,5 @@
 // `npm run bench`: runs every benchmark side by side in one process run and writes
-// bench/results/<date>-<host>.{json,md} with the machine's description. Figures are ratios
+// bench/results/<date>-<host>[-<modules>].{json,md} with the machine's description. Figures are ratios
 // against a reference measured in the same run; goals say where each stands.
 // `npm run bench -- --quick` for a short smoke run; `-- --only ring,block` to pick modules.
 
@@ -16,6 +16,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   ide: () => import('./ide-sim-throughput.js'),
   rss: () => import('./worker-rss.js'),
   'guest-ide': () => import('./guest-ide.js'),
+  'guest-scsi': () => import('./guest-scsi.js'),
 };
 
 function machine(): Record<string, string | number> {
@@ -70,7 +71,9 @@ async function main(): Promise<void> {
   }
   const dir = join(packageRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const stamp = `${new Date().toISOString().slice(0, 10)}-${info.host}${quick ? '-quick' : ''}`;
+  // A run of some modules only is named after them, so it never overwrites a full run's file.
+  const only = values.only ? `-${names.join('+')}` : '';
+  const stamp = `${new Date().toISOString().slice(0, 10)}-${info.host}${only}${quick ? '-quick' : ''}`;
   writeFileSync(join(dir, `${stamp}.json`), JSON.stringify({ machine: info, quick, results }, null, 2));
   writeFileSync(join(dir, `${stamp}.md`), markdown(results, info, quick));
   console.log(`bench: wrote bench/results/${stamp}.md and .json`);

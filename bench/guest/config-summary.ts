@@ -9,7 +9,7 @@ import { cpuSeconds, type RoleCpu, type RunCpu } from './phase-cpu.js';
 import type { MemoryStatus } from './procfs.js';
 import type { ProcessRole } from './run-processes.js';
 import { kernelHz, tickBoundMiBps } from './tick-bound.js';
-import { parseTrace, profileOf, type RequestProfile } from './trace-profile.js';
+import { parseTrace, profileOf, type ParsedTrace, type RequestProfile } from './trace-profile.js';
 
 const MIB = 1 << 20;
 const GIB = 1 << 30;
@@ -32,6 +32,8 @@ export interface CaseFigures {
   cpuSecondsPerGiB: number[];
   ticksPerRequest: number[];
   requestsPerBlock: number[];
+  /** Mean requests in flight while the disk was busy (iostat's avgqu-sz). */
+  meanInFlight: number[];
   /** dd wall time in guest seconds. */
   seconds: number[];
 }
@@ -63,7 +65,14 @@ export interface ConfigSummary {
   memory: MemoryStatus[];
   /** Our remote's ioreqs per block request over its whole run (boot included). */
   ioreqsPerRequest: number[];
+  /** Our remote's backend calls per request the guest's disk completed since boot (reads,
+   *  writes, flushes: for a SCSI disk one command each), and per request its device core
+   *  submitted to the backend. */
+  backendCallsPerGuestRequest: number[];
+  backendCallsPerSubmission: number[];
   profile: RequestProfile | null;
+  /** The first traced run's ftrace output, parsed, and that run's disk interrupt line. */
+  trace: { parsed: ParsedTrace; diskIrq: number } | null;
 }
 
 export function median(values: readonly number[]): number {
@@ -109,10 +118,12 @@ function addScaled(into: Map<ProcessRole, RoleCpu>, from: Map<ProcessRole, RoleC
 export function summarize(config: Configuration, records: readonly RunRecord[], ddMiB: number): ConfigSummary {
   const counted = records.filter((r) => r.failure === undefined);
   const cases = new Map<DdCase, CaseFigures>();
-  for (const c of DD_CASES) cases.set(c, { mibps: [], bound: [], ratio: [], cpuSecondsPerGiB: [], ticksPerRequest: [], requestsPerBlock: [], seconds: [] });
+  for (const c of DD_CASES) cases.set(c, { mibps: [], bound: [], ratio: [], cpuSecondsPerGiB: [], ticksPerRequest: [], requestsPerBlock: [], meanInFlight: [], seconds: [] });
   const totals: RunTotals[] = [];
   const memory: MemoryStatus[] = [];
   const ioreqsPerRequest: number[] = [];
+  const backendCallsPerGuestRequest: number[] = [];
+  const backendCallsPerSubmission: number[] = [];
   const jiffyRates: number[] = [];
   for (const r of counted) {
     let cpu = 0;
@@ -135,6 +146,7 @@ export function summarize(config: Configuration, records: readonly RunRecord[], 
       f.cpuSecondsPerGiB.push(phase.seconds / (res.bytes / GIB));
       f.ticksPerRequest.push(res.ticks / res.requests);
       f.requestsPerBlock.push(perBlock);
+      f.meanInFlight.push(res.busyMs > 0 ? res.queuedMs / res.busyMs : NaN);
       f.seconds.push(seconds);
       jiffyRates.push(res.jiffies / seconds);
       cpu += phase.seconds;
@@ -161,9 +173,15 @@ export function summarize(config: Configuration, records: readonly RunRecord[], 
     const end = r.run.samples.find((s) => s.name === DD_CASES[DD_CASES.length - 1] && s.edge === 'end');
     if (end?.remoteMemory) memory.push(end.remoteMemory);
     const st = r.run.remoteStats;
-    if (st && Number(st.blockRequests) > 0) ioreqsPerRequest.push(Number(st.ioreqs) / Number(st.blockRequests));
+    if (st && Number(st.blockRequests) > 0) {
+      ioreqsPerRequest.push(Number(st.ioreqs) / Number(st.blockRequests));
+      backendCallsPerSubmission.push(Number(st.backendCalls) / Number(st.blockRequests));
+    }
+    const guest = r.run.totals;
+    if (st && guest && guest.requests + guest.flushes > 0) backendCallsPerGuestRequest.push(Number(st.backendCalls) / (guest.requests + guest.flushes));
   }
   const traced = records.find((r) => r.run.trace.length > 0 && r.run.info);
+  const parsed = traced ? parseTrace(traced.run.trace) : null;
   return {
     config,
     counted,
@@ -174,7 +192,10 @@ export function summarize(config: Configuration, records: readonly RunRecord[], 
     totals,
     memory,
     ioreqsPerRequest,
-    profile: traced ? profileOf(parseTrace(traced.run.trace), traced.run.info!.irq) : null,
+    backendCallsPerGuestRequest,
+    backendCallsPerSubmission,
+    profile: traced && parsed ? profileOf(parsed, traced.run.info!.irq) : null,
+    trace: traced && parsed ? { parsed, diskIrq: traced.run.info!.irq } : null,
   };
 }
 

@@ -62,15 +62,26 @@ export interface CaseResult {
   jiffies: number;
   /** Block requests the disk completed in that time. */
   requests: number;
+  /** The disk's busy time and its requests' summed time in flight, ms (/sys/block/sda/stat
+   *  fields 10 and 11): queuedMs / busyMs is the mean number in flight while busy. */
+  busyMs: number;
+  queuedMs: number;
   rc: number;
   /** dd's "N+M records out" count, or "none". */
   records: string;
+}
+
+/** What the disk completed since boot, read after the last case. */
+export interface DiskTotals {
+  requests: number;
+  flushes: number;
 }
 
 export type BenchLine =
   | { kind: 'mark'; edge: 'begin' | 'end'; name: string }
   | { kind: 'info'; info: DiskInfo }
   | { kind: 'case'; result: CaseResult }
+  | { kind: 'totals'; totals: DiskTotals }
   | { kind: 'trace-begin' }
   | { kind: 'trace-end' }
   | { kind: 'error'; message: string };
@@ -118,9 +129,14 @@ export function parseBenchLine(line: string): BenchLine | null {
         kind: 'case',
         result: {
           name: name as CaseName, bytes: num(kv, 'bytes'), ns: num(kv, 'ns'), ticks: num(kv, 'ticks'), jiffies: num(kv, 'jiffies'),
-          requests: num(kv, 'requests'), rc: num(kv, 'rc'), records: kv.get('records') ?? 'none',
+          requests: num(kv, 'requests'), busyMs: num(kv, 'busy_ms'), queuedMs: num(kv, 'queued_ms'), rc: num(kv, 'rc'),
+          records: kv.get('records') ?? 'none',
         },
       };
+    }
+    case 'totals': {
+      const kv = keyValues(rest);
+      return { kind: 'totals', totals: { requests: num(kv, 'requests'), flushes: num(kv, 'flushes') } };
     }
     case 'trace-begin':
       return { kind: 'trace-begin' };

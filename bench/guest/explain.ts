@@ -7,6 +7,7 @@ import type { RoleCpu } from './phase-cpu.js';
 import type { ProcessRole } from './run-processes.js';
 import type { HostDiskSpeed } from './host-disk.js';
 import { caseLabel, DD_CASES } from './dd-script.js';
+import { scsiProfileOf } from './trace-profile.js';
 
 /** Fixed digits; a value that rounds to zero prints without a minus sign. */
 const fmt = (x: number, digits = 0): string => (Number.isFinite(x) ? (Math.abs(x) < 0.5 * 10 ** -digits ? 0 : x).toFixed(digits) : '?');
@@ -83,4 +84,16 @@ export function explainCpuMiss(ours: ConfigSummary, inProcess: ConfigSummary): s
     `proxy. At that idle rate the dd phase's duration alone costs ${fmt(idleShare, 2)} s/GiB; the rest is the commands' own ` +
     `register traffic and data: ~${fmt(median(ours.ioreqsPerRequest), 0)} ioreqs per block request over the whole boot (polls ` +
     'included), each a socket message, a ring hop to the device worker and back; in-process a register access is a function call.';
+}
+
+/** Where a SCSI command's time goes in one traced boot (guest time, medians), in words. */
+export function describeScsiProfile(s: ConfigSummary): string {
+  if (!s.trace) return `${s.config.label}: no traced boot (its run failed or it was not profiled).`;
+  const p = scsiProfileOf(s.trace.parsed, s.trace.diskIrq);
+  const inflight = [...p.inflightMsBySegment].map(([seg, ms]) => `${seg} ${fmt(ms, 1)} ms`).join(', ');
+  return `${s.config.label}, traced (bs=1M x 8 and bs=16M x 2 each way, ${p.requests} requests): issue to completion ${inflight}; ` +
+    `sym53c8xx_queue_command ${fmt(p.queueCommandUs)} µs (one ISTAT SIGP write); ${fmt(p.handlersPerRequest, 2)} handler calls per ` +
+    `request, ${fmt(p.completingHandlerUs)} µs when it completes commands (${fmt(p.requestsPerCompletion, 1)} requests each; ISTAT read, ` +
+    `INTF write, ISTAT read, done queue), ${fmt(p.emptyHandlerUs)} µs when it finds nothing; an idle guest's handler (one ISTAT read) ` +
+    `${fmt(p.idleHandlerUs)} µs.`;
 }

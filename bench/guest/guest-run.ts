@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import type { Launch } from './configurations.js';
-import { parseBenchLine, type CaseName, type CaseResult, type DiskInfo } from './dd-script.js';
+import { parseBenchLine, type CaseName, type CaseResult, type DiskInfo, type DiskTotals } from './dd-script.js';
 import { readMemoryStatus, readStat, readThreadTicks, type MemoryStatus, type Pid } from './procfs.js';
 import { findRunProcesses, isRemote, type ProcessRole, type RoleProcess } from './run-processes.js';
 
@@ -31,6 +31,8 @@ export interface GuestRunResult {
   rc: number;
   info: DiskInfo | null;
   cases: Map<CaseName, CaseResult>;
+  /** The disk's requests since boot, from the guest at the end of its script. */
+  totals: DiskTotals | null;
   samples: MarkSample[];
   processes: RoleProcess[];
   /** ftrace output lines, if the script profiled. */
@@ -71,7 +73,7 @@ export function runGuest(launch: Launch, timeoutSeconds: number): Promise<GuestR
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const result: GuestRunResult = {
-    rc: -1, info: null, cases: new Map(), samples: [], processes: [], trace: [], remoteStats: null, errors: [],
+    rc: -1, info: null, cases: new Map(), totals: null, samples: [], processes: [], trace: [], remoteStats: null, errors: [],
     consoleTail: '', stderrTail: '', wallSeconds: 0,
   };
   let consoleText = '';
@@ -98,6 +100,9 @@ export function runGuest(launch: Launch, timeoutSeconds: number): Promise<GuestR
         break;
       case 'case':
         result.cases.set(bench.result.name, bench.result);
+        break;
+      case 'totals':
+        result.totals = bench.totals;
         break;
       case 'trace-begin':
         inTrace = true;

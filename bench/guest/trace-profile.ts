@@ -11,6 +11,9 @@
 export interface TraceCall {
   name: string;
   us: number;
+  /** Guest time the call started, seconds (a leaf line carries its entry time, a closing
+   *  brace its return time). */
+  startS: number;
   /** The outermost traced function this call ran in (itself if outermost). */
   top: string;
   /** The IRQ whose handler entry preceded the outermost call, if it was a handler. */
@@ -89,10 +92,10 @@ export function parseTrace(lines: readonly string[]): ParsedTrace {
       const irq = outer ? outer.irq : HANDLERS.has(name) ? lastIrq : null;
       for (const s of stack) s.inner.push(name);
       if (open) stack.push({ name, top, irq, inner: [] });
-      else calls.push({ name, us, top, irq, segment, leaf: true, inner: [] });
+      else calls.push({ name, us, startS: t, top, irq, segment, leaf: true, inner: [] });
     } else if (close) {
       const frame = stack.pop();
-      if (frame) calls.push({ name: frame.name, us, top: frame.top, irq: frame.irq, segment, leaf: false, inner: frame.inner });
+      if (frame) calls.push({ name: frame.name, us, startS: t - us / 1e6, top: frame.top, irq: frame.irq, segment, leaf: false, inner: frame.inner });
     }
   }
   return { calls, requests };
@@ -166,5 +169,52 @@ export function profileOf(trace: ParsedTrace, diskIrq: number): RequestProfile {
     diskReads: diskReads.length,
     inProcessReadUs: median(reads.filter((c) => !onDisk(c) && (c.irq === 14 || c.irq === 15)).map((c) => c.us)),
     scsiIdlePollUs: median(trace.calls.filter((c) => c.name === 'sym53c8xx_intr' && c.top === c.name && c.segment === 'idle').map((c) => c.us)),
+  };
+}
+
+/** Where a SCSI command's time goes with sym53c8xx (drivers/scsi/sym53c8xx_2): queuing a
+ *  command puts it on the SCRIPTS' start queue in guest memory and writes ISTAT SIGP once;
+ *  the interrupt handler reads ISTAT, and when the SCRIPTS flagged completions (INTF) it
+ *  acknowledges them, reads ISTAT again and completes every command in the done queue. */
+export interface ScsiProfile {
+  /** Traced requests in the dd segments, and the medians of their issue-to-complete time, per segment. */
+  requests: number;
+  inflightMsBySegment: Map<string, number>;
+  /** Median of sym53c8xx_queue_command (one SIGP write through the controller). */
+  queueCommandUs: number;
+  /** Handler calls on the disk's line in the dd segments, per traced request. */
+  handlersPerRequest: number;
+  /** Medians: a handler call that completed commands, and one that found nothing (dd segments). */
+  completingHandlerUs: number;
+  emptyHandlerUs: number;
+  /** Requests completed per completing handler call (block_rq_complete inside it). */
+  requestsPerCompletion: number;
+  /** Median handler in the idle segment: one ISTAT read. */
+  idleHandlerUs: number;
+}
+
+const SCSI_DD_SEGMENTS = ['write1', 'read1', 'write16', 'read16'];
+
+export function scsiProfileOf(trace: ParsedTrace, diskIrq: number): ScsiProfile {
+  const dd = (c: { segment: string }): boolean => SCSI_DD_SEGMENTS.includes(c.segment);
+  const handlers = trace.calls.filter((c) => c.name === 'sym53c8xx_intr' && c.top === c.name && dd(c) && (c.irq === diskIrq || c.irq === 0));
+  const requests = trace.requests.filter(dd);
+  // A handler completed commands when block_rq_complete events fall inside it (sym53c8xx
+  // completes them from its handler: scsi_done, then the block layer, in the same context).
+  const completions = (c: TraceCall): number => requests.filter((r) => r.completeS >= c.startS && r.completeS <= c.startS + c.us / 1e6).length;
+  const completing = handlers.filter((c) => completions(c) > 0);
+  const inflightMsBySegment = new Map<string, number>();
+  for (const segment of SCSI_DD_SEGMENTS) {
+    inflightMsBySegment.set(segment, median(requests.filter((r) => r.segment === segment).map((r) => (r.completeS - r.issueS) * 1000)));
+  }
+  return {
+    requests: requests.length,
+    inflightMsBySegment,
+    queueCommandUs: median(trace.calls.filter((c) => c.name === 'sym53c8xx_queue_command' && c.top === c.name && dd(c)).map((c) => c.us)),
+    handlersPerRequest: requests.length > 0 ? handlers.length / requests.length : NaN,
+    completingHandlerUs: median(completing.map((c) => c.us)),
+    emptyHandlerUs: median(handlers.filter((c) => !completing.includes(c)).map((c) => c.us)),
+    requestsPerCompletion: completing.length > 0 ? completing.reduce((n, c) => n + completions(c), 0) / completing.length : NaN,
+    idleHandlerUs: median(trace.calls.filter((c) => c.name === 'sym53c8xx_intr' && c.top === c.name && c.segment === 'idle').map((c) => c.us)),
   };
 }

@@ -1,5 +1,5 @@
-// Byte-wide reads and writes of the operating registers with their side effects (data manual
-// chapter 5), for host accesses (I/O and memory BARs) and SCRIPTS register instructions
+// Byte-wide reads and writes of the operating registers with their side effects (LSI53C895A
+// technical manual, chapter 4 "Registers"), for host accesses (I/O and memory BARs) and SCRIPTS register instructions
 // alike. Registers without side effects are plain bytes in the register file; this file
 // lists only those that are computed, read-only, self-clearing, read-to-clear or that start
 // something.
@@ -13,7 +13,8 @@ import {
   DIEN, DMODE, DMODE_MAN, DSP_HIGH_BYTE, DSTAT, DSTAT_DFE, ISTAT, ISTAT1, ISTAT1_SIRQD, ISTAT1_SRUN, ISTAT_ABRT,
   ISTAT_CON, ISTAT_INTF, ISTAT_SEM, ISTAT_SIGP, ISTAT_SRST, SBCL, SBCL_ACK, SBCL_ATN, SBCL_BSY, SBCL_REQ, SBDL,
   SCNTL1, SCNTL1_CON, SCNTL1_RST, SCNTL2, SCNTL2_WSR, SCNTL2_WSS, SDID, SIDL, SIEN0, SIEN1, SIST0, SIST1, SOCL,
-  SOCL_ATN, SSID, SSTAT0, SSTAT0_IRST, SSTAT1, SSTAT2, SSTAT2_LDSC, STEST0, STEST3, STEST3_CSF, STEST4,
+  SFBR, SLPAR, SOCL_ATN, SSID, SSTAT0, SSTAT0_IRST, SSTAT1, SSTAT2, SSTAT2_LDSC, STEST0, STEST0_SOM, STEST0_SOZ, STEST3,
+  STEST3_CSF, STEST4,
   STEST4_LVD_LOCKED, STIME1, SWIDE, ADDER,
 } from './register-map';
 
@@ -64,7 +65,10 @@ export class RegisterAccess {
       case SIST0: return this.irq.takeSist0();
       case SIST1: return this.irq.takeSist1();
       case SWIDE: return 0;
-      case STEST0: return 0;
+      // STEST0 (4-89): no selection has latched an ID (SSAID 0), SLT is clear, and with data
+      // moved whole the synchronous offset is always zero (SOZ) - the register's reset value
+      // xxxx0x11b has SOZ and SOM set.
+      case STEST0: return STEST0_SOZ | STEST0_SOM;
       case STEST4: return STEST4_LVD_LOCKED;
       case SBDL: return regs.get8(SIDL);
       case 0x53: case 0x59: case 0x5a: case 0x5b: return 0;
@@ -86,8 +90,14 @@ export class RegisterAccess {
       }
       case SCNTL2: regs.set8(SCNTL2, value & ~(SCNTL2_WSR | SCNTL2_WSS)); return;
       case SDID: regs.set8(SDID, value & 0x0f); return;
+      // SFBR (register 08h): "not writable using the CPU, and therefore not by a Memory Move";
+      // only SCRIPTS register instructions load it.
+      case SFBR: if (fromScripts) regs.set8(SFBR, value); return;
+      // SLPAR (register 44h): writing any value resets the running parity to zero.
+      case SLPAR: regs.set8(SLPAR, 0); return;
       case SSID: case SBCL: case DSTAT: case SSTAT0: case SSTAT1: case SSTAT2: case CTEST1: case CTEST2:
-      case CTEST6: case SIST0: case SIST1: case SWIDE: case STEST0: case SIDL: case SBDL: case STEST4:
+      case CTEST6: case SIST0: case SIST1: case SWIDE: case STEST0: case STEST4:
+      case SIDL: case SIDL + 1: case SBDL: case SBDL + 1: // 16-bit latches, read only (registers 50h, 58h)
       case ADDER: case ADDER + 1: case ADDER + 2: case ADDER + 3:
         return; // read-only
       case ISTAT: this.writeIstat(value); return;

@@ -12,12 +12,15 @@ import {
 export class RegisterFile {
   readonly base: usize = heap.alloc(REGISTER_SPACE);
 
-  /** Power-on / chip reset values (data manual chapter 5, each register's "Default"). */
+  /** Power-on / chip reset values (technical manual chapter 4, the value row under each
+   *  register's bit diagram; where it shows x, 0). */
   reset(): void {
     memory.fill(this.base, 0, REGISTER_SPACE);
     // SCNTL0: full arbitration and selection (ARB1:0 = 11) after reset.
     this.set8(SCNTL0, 0xc0);
-    // SCID: initiator ID 7, as QEMU's model starts; sym53c8xx programs SCID itself.
+    // SCID: initiator ID 7, as QEMU's model starts. The manual's reset value is 00h (ENC 0,
+    // SRE/RRE clear), but SeaBIOS's LSI driver never programs SCID and selects targets as if
+    // the chip were ID 7 (QEMU's model); sym53c8xx writes SCID itself before any selection.
     this.set8(SCID, 0x07);
     // GPIO pins are inputs after reset and float high.
     this.set8(GPCNTL, 0x0f);

@@ -1,5 +1,7 @@
-// The LSI53C895A operating register map (LSI53C895A data manual, chapter 5 "Registers"; the
-// same offsets as Linux's struct sym_reg in drivers/scsi/sym53c8xx_2/sym_defs.h). The 256
+// The LSI53C895A operating register map (LSI53C895A PCI to Ultra2 SCSI Controller technical
+// manual, S14028.B, chapter 4 "Registers"; the same offsets as Linux's struct sym_reg in
+// drivers/scsi/sym53c8xx_2/sym_defs.h). test/unit/scsi-register-map.test.ts checks every
+// register's offset, reset value and access widths against that chapter. The 256
 // register bytes are decoded by the I/O BAR (256 bytes) and by the memory BAR (1 KiB, the
 // 256 bytes mirrored). Offsets are byte offsets; multi-byte registers are little-endian.
 
@@ -161,6 +163,8 @@ export const DCNTL_STD: u32 = 0x04; // start DMA operation (self-clearing)
 export const DCNTL_IRQD: u32 = 0x02; // IRQ pin disabled
 export const DCNTL_COM: u32 = 0x01; // set: SFBR is not loaded with the reselecting ID
 
+export const STEST0_SOZ: u32 = 0x02; // SCSI synchronous offset zero
+export const STEST0_SOM: u32 = 0x01; // SCSI synchronous offset maximum
 export const STEST3_CSF: u32 = 0x02;
 export const STEST4_LVD_LOCKED: u32 = 0xe0; // SMODE = LVD, LCKFRQ: clock quadrupler locked
 
