@@ -12,6 +12,10 @@
 #   HVMIO-BOOT edd=OK chs=OK sum=1a2b3c4d drive=80
 #   HVMIO-BOOT-END
 #
+# Stage 1 (this sector) loads stage 2 (the next sectors: the checks) with a plain CHS read
+# of cylinder 0, head 0, sectors 2..; when that fails it prints "HVMIO-BOOT load=FAIL ah=NN"
+# and powers off. The payload follows stage 2 (its LBA is in the configuration block).
+#
 # Per method: OK (read succeeded, checksum matches), BAD:xxxxxxxx (read succeeded, this is
 # the checksum of what arrived), FAIL ah=NN (the BIOS returned CF set, AH = its status;
 # for EDD also when AH=41h says the extensions are missing), NOGEOM ah=NN (AH=08h failed),
@@ -69,8 +73,6 @@ normalized:
         mov     al, 3
         out     dx, al                  # MCR
 
-        # Stage 2 (the sectors after this one) with the most basic read there is: AH=02h,
-        # cylinder 0, head 0, sector 2; every hard disk geometry has more sectors a track.
         # SeaBIOS's serial console (sercon, on under -nographic) flushes its screen lazily
         # from the timer: wait about 130 ms (INT 15h AH=86h, CX:DX microseconds) so its
         # "Booting from Hard Disk..." line is out before we write to the UART ourselves.
@@ -80,6 +82,8 @@ normalized:
         int     0x15
         mov     si, offset s_crlf       # our lines start on a line of their own
         call    puts
+        # Stage 2 (the sectors after this one) with the most basic read there is: AH=02h,
+        # cylinder 0, head 0, sector 2; every hard disk geometry has more sectors a track.
         mov     ax, offset stage2_end
         sub     ax, offset stage2
         shr     ax, 9                   # AL = stage 2 sectors
@@ -101,6 +105,20 @@ normalized:
         mov     si, offset s_crlf
         call    puts
 
+power_off:
+        # Power off: PM1a_CNT = PMBASE + 4 (PIIX4 function 3, config 0x40), SLP_EN | SLP_TYP 0,
+        # which QEMU's PIIX4 PM treats as S5 (its DSDT's \_S5 is type 0).
+        mov     eax, 0x80000B40         # bus 0, device 1, function 3, register 0x40
+        mov     dx, 0xCF8
+        out     dx, eax
+        mov     dl, 0xFC
+        in      ax, dx
+        and     ax, 0xFFC0              # base address bits 15:6
+        jz      halt                    # no PMBASE assigned
+        add     ax, 4
+        xchg    dx, ax
+        mov     ax, 0x2000
+        out     dx, ax
 halt:
         cli
         hlt
@@ -181,20 +199,7 @@ finished:
         mov     si, offset s_end
         call    puts
 
-        # Power off: PM1a_CNT = PMBASE + 4 (PIIX4 function 3, config 0x40), SLP_EN | SLP_TYP 0,
-        # which QEMU's PIIX4 PM treats as S5 (its DSDT's \_S5 is type 0).
-        mov     eax, 0x80000B40         # bus 0, device 1, function 3, register 0x40
-        mov     dx, 0xCF8
-        out     dx, eax
-        mov     dl, 0xFC
-        in      ax, dx
-        and     ax, 0xFFC0              # base address bits 15:6
-        jz      halt                    # no PMBASE assigned
-        add     ax, 4
-        xchg    dx, ax
-        mov     ax, 0x2000
-        out     dx, ax
-        jmp     halt
+        jmp     power_off
 
 # check_drive: DL = drive, EAX = expected checksum. Prints one report line.
 check_drive:
