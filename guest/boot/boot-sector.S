@@ -9,8 +9,8 @@
 # drive, then a closing line, and powers the machine off through the PIIX4 ACPI block (the
 # QEMU `pc` board; elsewhere it just halts):
 #
-#   HVMIO-BOOT edd=OK chs=OK sum=1a2b3c4d drive=80
-#   HVMIO-BOOT-END
+#   HVMIO-BOOT edd=OK chs=OK sum=1a2b3c4d drive=80 heads=0010 spt=003f
+#   HVMIO-BOOT-END exec=OK
 #
 # Stage 1 (this sector) loads stage 2 (the next sectors: the checks) with a plain CHS read
 # of cylinder 0, head 0, sectors 2..; when that fails it prints "HVMIO-BOOT load=FAIL ah=NN"
@@ -21,6 +21,8 @@
 # for EDD also when AH=41h says the extensions are missing), NOGEOM ah=NN (AH=08h failed),
 # RANGE (the payload lies beyond cylinder 1023). sum= is the expected checksum from the
 # configuration block, so a test can see that the block it patched is the one that ran.
+# heads= and spt= are the geometry AH=08h reported (hex; 0 when it failed), the one the
+# CHS reads used. exec= (see "finished" below): OK, STALE or FAIL ah=NN.
 #
 # Checksum over the payload as little-endian 32-bit words w[i]:
 #   s = 0; for each w: s = rotate_left(s, 1) + w   (mod 2^32)
@@ -38,6 +40,8 @@
         .set BUFFER_SEG, 0x1000         # payload buffer 1000:0000 (64 KiB, N <= 127)
         .set COM1, 0x3F8
         .set FILL, 0xE5E5               # buffer fill before each read
+        .set PROBE_A, 0x11              # what the two copies of probe return
+        .set PROBE_B, 0x22
 
 # Stage 1: the boot sector proper (0x7C00-0x7DFF).
 _start:
@@ -196,9 +200,38 @@ stage2:
         mov     eax, [cfg_sum_81]
         call    check_drive
 finished:
+        # Code that arrives by disk DMA over code that already ran must be what runs next:
+        # a boot loader reads the next stage over its own old copy (syslinux's MBR and FAT
+        # boot sector both run at 7C00h). Run probe (stage 1 loaded it), read probe_b's
+        # sector over it with AH=02h (cylinder 0, head 0), run it again: it must now return
+        # probe_b's value. An emulator that caches translated code and misses a DMA write it
+        # did not see (TCG with the device in another process) runs the old copy: STALE.
         mov     si, offset s_end
         call    puts
-
+        call    probe
+        mov     dl, [boot_drive]
+        mov     [drive], dl
+        mov     cx, offset probe_b
+        sub     cx, offset _start
+        shr     cx, 9
+        inc     cx                      # CHS sector numbers start at 1
+        mov     bx, offset probe
+        xor     dh, dh
+        mov     ax, 0x0201
+        call    int13
+        jc      exec_fail
+        call    probe
+        mov     si, offset s_ok
+        cmp     al, PROBE_B
+        je      1f
+        mov     si, offset s_stale
+1:      call    puts
+        jmp     exec_done
+exec_fail:
+        call    fail
+exec_done:
+        mov     si, offset s_crlf
+        call    puts
         jmp     power_off
 
 # check_drive: DL = drive, EAX = expected checksum. Prints one report line.
@@ -207,6 +240,8 @@ check_drive:
         pop     es
         mov     [drive], dl
         mov     [expected], eax
+        mov     [spt], es               # 0 until AH=08h answers
+        mov     [heads], es
         mov     si, offset s_head
         call    puts
 
@@ -327,6 +362,14 @@ report:
         call    puts
         mov     al, [drive]
         call    hex8
+        mov     si, offset s_geom
+        call    puts
+        mov     ax, [heads]
+        call    hex16
+        mov     si, offset s_spt
+        call    puts
+        mov     ax, [spt]
+        call    hex16
         mov     si, offset s_crlf
         jmp     puts
 
@@ -394,10 +437,21 @@ s_nogeom: .asciz "NOGEOM "
 s_range:  .asciz "RANGE"
 s_sum:    .asciz " sum="
 s_drive:  .asciz " drive="
-s_end:    .asciz "HVMIO-BOOT-END\r\n"
+s_geom:   .asciz " heads="
+s_spt:    .asciz " spt="
+s_end:    .asciz "HVMIO-BOOT-END exec="
+s_stale:  .asciz "STALE"
 
         .balign 512, 0
+probe:                                  # own sector, loaded by stage 1 with stage 2
+        mov     al, PROBE_A
+        ret
+        .balign 512, 0
 stage2_end:
+probe_b:                                # on disk only; read over probe by the exec check
+        mov     al, PROBE_B
+        ret
+        .balign 512, 0
 
 # Scratch data past the sector (0x7E00 and up; the BIOS loaded only 512 bytes).
         .section .bss

@@ -23,16 +23,20 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-// 127 sectors from LBA 5000: with SeaBIOS's 16 heads x 63 sectors for a 64 MiB disk the
-// CHS reads start mid-track and cross track and cylinder boundaries.
+// Payload from LBA 5000: the CHS reads start mid-track (5000 is no multiple of 63 or 32),
+// and 127 sectors cross tracks and heads.
 const PAYLOAD_LBA = lba(5000);
+const ok = (drive: number, sum: number) => expect.objectContaining({ drive, edd: { kind: 'ok' }, chs: { kind: 'ok' }, sum });
 
 describe('test boot sector through SeaBIOS and QEMU\'s in-process LSI disk', () => {
   it('reads the payload with AH=42h and with CHS AH=02h and both checksums match', async () => {
     const img = writeBootSectorImage({ path: join(dir, 'good.img'), sectors: 127, payloadLba: PAYLOAD_LBA });
     const run = await runBiosBoot({ qemuArgs: inProcessLsiDisks([img.path]), timeoutS: 120 });
-    expect(run.markers, explainBoot(run)).toEqual([{ drive: 0x80, edd: { kind: 'ok' }, chs: { kind: 'ok' }, sum: img.sum }]);
-    expect(run.ended, explainBoot(run)).toBe(true);
+    expect(run.markers, explainBoot(run)).toEqual([ok(0x80, img.sum)]);
+    const [marker] = run.markers;
+    expect(marker!.sectorsPerTrack).toBeGreaterThan(0);
+    expect(PAYLOAD_LBA % marker!.sectorsPerTrack + 127, 'the CHS reads cross a track').toBeGreaterThan(marker!.sectorsPerTrack);
+    expect(run.exec, 'code read over code that ran is what runs next').toEqual({ kind: 'ok' });
     expect(run.rc, explainBoot(run)).toBe(0);
   }, 180_000);
 
@@ -42,7 +46,7 @@ describe('test boot sector through SeaBIOS and QEMU\'s in-process LSI disk', () 
     expect(onDisk).not.toBe(img.sum);
     const run = await runBiosBoot({ qemuArgs: inProcessLsiDisks([img.path]), timeoutS: 120 });
     expect(run.markers, explainBoot(run)).toEqual([
-      { drive: 0x80, edd: { kind: 'bad', sum: onDisk }, chs: { kind: 'bad', sum: onDisk }, sum: img.sum },
+      expect.objectContaining({ drive: 0x80, edd: { kind: 'bad', sum: onDisk }, chs: { kind: 'bad', sum: onDisk }, sum: img.sum }),
     ]);
     expect(run.rc, explainBoot(run)).toBe(1);
   }, 180_000);
@@ -53,8 +57,8 @@ describe('test boot sector through SeaBIOS and QEMU\'s in-process LSI disk', () 
     expect(second.sum).not.toBe(boot.sum);
     const run = await runBiosBoot({ qemuArgs: inProcessLsiDisks([boot.path, second.path]), timeoutS: 120 });
     expect(run.markers, explainBoot(run)).toEqual([
-      { drive: 0x80, edd: { kind: 'ok' }, chs: { kind: 'ok' }, sum: boot.sum },
-      { drive: 0x81, edd: { kind: 'ok' }, chs: { kind: 'ok' }, sum: second.sum },
+      ok(0x80, boot.sum),
+      ok(0x81, second.sum),
     ]);
     expect(run.rc, explainBoot(run)).toBe(0);
   }, 180_000);
@@ -71,8 +75,13 @@ describe('the kit\'s BIOS mode', () => {
       },
       timeoutS: 120,
     });
-    expect(run.markers, explainBoot(run)).toEqual([{ drive: 0x80, edd: { kind: 'ok' }, chs: { kind: 'ok' }, sum: img.sum }]);
-    expect(run.rc, explainBoot(run)).toBe(0);
+    expect(run.markers, explainBoot(run)).toEqual([ok(0x80, img.sum)]);
+    // The remote writes guest RAM behind TCG's back, so code read over code that already
+    // ran is not retranslated: the old copy runs. This is why a boot ROM behind the proxy
+    // must copy disk data into place with the CPU (guest/README.md, "Booting from disk").
+    // Should a QEMU fix this, this expectation changes to 'ok' and the README note goes.
+    expect(run.exec, explainBoot(run)).toEqual({ kind: 'stale' });
+    expect(run.rc, 'a stale exec check fails the boot').toBe(1);
   }, 180_000);
 
   it('ends with a clear failure, well before the timeout, when no disk is bootable', async () => {
