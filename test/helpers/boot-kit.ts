@@ -152,6 +152,8 @@ export interface BiosBootOptions {
   /** Put one device behind the proxy (run-guest-remote.sh). */
   proxied?: ProxiedDevice;
   timeoutS?: number;
+  /** Write SeaBIOS's debug log (isa-debugcon at 0x402) to this file (GUEST_BIOS_LOG). */
+  biosLog?: string;
   env?: Record<string, string>;
 }
 
@@ -232,6 +234,7 @@ export function runBiosBoot(opts: BiosBootOptions): Promise<BiosBootRun> {
     ...process.env,
     GUEST_BOOT: 'bios',
     GUEST_TIMEOUT: String(opts.timeoutS ?? 120),
+    ...(opts.biosLog ? { GUEST_BIOS_LOG: opts.biosLog } : {}),
     ...opts.env,
   };
   let args: string[];
