@@ -1,11 +1,11 @@
 # boot-sector.S: a test boot sector that checks a BIOS's INT 13h disk services.
 #
 # The BIOS loads this sector at 0000:7C00 and jumps to it with DL = the boot drive (BIOS Boot
-# Specification 1.01, 6.5.1). It reads SECTORS sectors starting at PAYLOAD_LBA twice from
+# Specification 1.01, 6.5.1). It reads cfg_sectors sectors starting at cfg_lba twice from
 # that drive, once with the EDD 3.0 extended read (INT 13h AH=42h, disk address packet) and
 # once with the classic CHS read (AH=02h, geometry from AH=08h, one track per call), and
 # checks each copy against the expected checksum. With flag bit 0 it repeats both reads on
-# drive 81h (the second hard disk) against SUM_81. It reports on COM1 (0x3F8), one line per
+# drive 81h (the second hard disk) against cfg_sum_81. It reports on COM1 (0x3F8), one line per
 # drive, then a closing line, and powers the machine off through the PIIX4 ACPI block (the
 # QEMU `pc` board; elsewhere it just halts):
 #
@@ -14,11 +14,13 @@
 #
 # Stage 1 (this sector) loads stage 2 (the next sectors: the checks) with a plain CHS read
 # of cylinder 0, head 0, sectors 2..; when that fails it prints "HVMIO-BOOT load=FAIL ah=NN"
-# and powers off. The payload follows stage 2 (its LBA is in the configuration block).
+# and powers off. The file's last sector (probe_b) is read only by the exec check. The
+# payload goes anywhere after the file (its LBA is in the configuration block).
 #
 # Per method: OK (read succeeded, checksum matches), BAD:xxxxxxxx (read succeeded, this is
 # the checksum of what arrived), FAIL ah=NN (the BIOS returned CF set, AH = its status;
-# for EDD also when AH=41h says the extensions are missing), NOGEOM ah=NN (AH=08h failed),
+# for EDD also when AH=41h says the extensions are missing), NOGEOM FAIL ah=NN (AH=08h
+# failed),
 # RANGE (the payload lies beyond cylinder 1023). sum= is the expected checksum from the
 # configuration block, so a test can see that the block it patched is the one that ran.
 # heads= and spt= are the geometry AH=08h reported (hex; 0 when it failed), the one the
