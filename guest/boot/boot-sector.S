@@ -20,8 +20,7 @@
 # Per method: OK (read succeeded, checksum matches), BAD:xxxxxxxx (read succeeded, this is
 # the checksum of what arrived), FAIL ah=NN (the BIOS returned CF set, AH = its status;
 # for EDD also when AH=41h says the extensions are missing), NOGEOM FAIL ah=NN (AH=08h
-# failed),
-# RANGE (the payload lies beyond cylinder 1023). sum= is the expected checksum from the
+# failed), RANGE (the payload lies beyond cylinder 1023). sum= is the expected checksum from the
 # configuration block, so a test can see that the block it patched is the one that ran.
 # heads= and spt= are the geometry AH=08h reported (hex; 0 when it failed), the one the
 # CHS reads used. exec= (see "finished" below): OK, STALE or FAIL ah=NN.
