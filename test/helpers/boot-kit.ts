@@ -123,6 +123,8 @@ export interface LinuxBootDiskOptions {
   sizeMib?: number;
   /** Kernel parameters added to the kit's (e.g. "nolapic irqpoll nohz=off" for the proxy). */
   append?: string;
+  /** No MBR or partition table: FAT from sector 0 (boots through the proxy under TCG). */
+  wholeDisk?: boolean;
 }
 
 /** The kit's kernel and initramfs on a syslinux-booted FAT16 partition (make-boot-disk.sh). */
@@ -130,6 +132,7 @@ export function makeLinuxBootDisk(path: string, opts: LinuxBootDiskOptions = {})
   ensureGuest();
   const args = [join(bootKit, 'make-boot-disk.sh'), '--size-mib', String(opts.sizeMib ?? 32)];
   if (opts.append) args.push('--append', opts.append);
+  if (opts.wholeDisk) args.push('--whole-disk');
   const r = spawnSync('bash', [...args, guestOut, path], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`make-boot-disk.sh failed (rc ${r.status}):\n${r.stdout}\n${r.stderr}`);
   return path;
