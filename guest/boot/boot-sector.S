@@ -14,7 +14,8 @@
 #
 # Stage 1 (this sector) loads stage 2 (the next sectors: the checks) with a plain CHS read
 # of cylinder 0, head 0, sectors 2..; when that fails it prints "HVMIO-BOOT load=FAIL ah=NN"
-# and powers off. The file's last sector (probe_b) is read only by the exec check. The
+# and powers off. "HVMIO-BOOT config=BAD" means the configuration block has no valid sector
+# count (1..127). The file's last sector (probe_b) is read only by the exec check. The
 # payload goes anywhere after the file (its LBA is in the configuration block).
 #
 # Per method: OK (read succeeded, checksum matches), BAD:xxxxxxxx (read succeeded, this is
@@ -192,6 +193,16 @@ cfg_sum_81:  .long 0                    # expected checksum, drive 81h
 
 # Stage 2 (0x7E00 and up), loaded by stage 1.
 stage2:
+        # A configuration block that was never filled in, or filled in wrongly, must not
+        # send the reads or the checksum loop past the 64 KiB buffer.
+        mov     ax, [cfg_sectors]
+        dec     ax
+        cmp     ax, 126
+        jbe     config_ok
+        mov     si, offset s_config
+        call    puts
+        jmp     power_off
+config_ok:
         mov     dl, [boot_drive]
         mov     eax, [cfg_sum]
         call    check_drive
@@ -288,11 +299,12 @@ chs:
         call    int13
         jc      nogeom
         and     cx, 0x3F
-        jz      nogeom
-        mov     [spt], cx
+        mov     [spt], cx               # reported even when unusable
         movzx   dx, dh
         inc     dx
         mov     [heads], dx
+        test    cx, cx                  # 0 sectors a track (AH stays 00h)
+        jz      nogeom
         call    clear_buffer
         mov     eax, [cfg_lba]
         mov     [next_lba], eax
@@ -442,6 +454,7 @@ s_geom:   .asciz " heads="
 s_spt:    .asciz " spt="
 s_end:    .asciz "HVMIO-BOOT-END exec="
 s_stale:  .asciz "STALE"
+s_config: .asciz "HVMIO-BOOT config=BAD (sectors not 1..127)\r\n"
 
         .balign 512, 0
 probe:                                  # own sector, loaded by stage 1 with stage 2

@@ -74,7 +74,7 @@ function checkPayloadShape(payloadLba: Lba, sectors: number, sizeBytes: number, 
 
 export interface BootSectorImageOptions {
   path: string;
-  /** Image size in bytes (default 64 MiB). */
+  /** Image size in bytes (default 64 MiB; SeaBIOS gives QEMU disks under 32 MiB no CHS geometry). */
   sizeBytes?: number;
   /** Payload sectors (1..127, default 64). */
   sectors?: number;
