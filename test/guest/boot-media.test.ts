@@ -86,6 +86,22 @@ describe('the kit\'s BIOS mode', () => {
     expect(run.rc, 'a stale exec check fails the boot').toBe(1);
   }, 180_000);
 
+  it('stops QEMU at syslinux\'s "Boot error": its MBR layout behind the proxy runs stale code at 7C00h', async () => {
+    const disk = makeLinuxBootDisk(join(dir, 'linux-mbr-proxied.img'), { append: 'nolapic irqpoll nohz=off' });
+    const run = await runBiosBoot({
+      qemuArgs: [],
+      proxied: {
+        devid: 'lsi1',
+        remoteArgs: ['-device', 'lsi53c895a,id=lsi1', '-drive', `if=none,id=d0,file=${disk},format=raw`, '-device', 'scsi-hd,drive=d0,bus=lsi1.0'],
+      },
+      script: 'exit 0\n',
+      timeoutS: 120,
+    });
+    expect(run.console).not.toContain('GUEST-BEGIN');
+    expect(run.stderr, explainBoot(run)).toContain('run-guest: the boot loader said "Boot error"; stopping QEMU');
+    expect(run.rc).toBe(125);
+  }, 180_000);
+
   it('ends with a clear failure, well before the timeout, when no disk is bootable', async () => {
     const blank = makeImage(join(dir, 'blank.img'), 8 * MiB);
     const run = await runBiosBoot({ qemuArgs: inProcessLsiDisks([blank]), timeoutS: 300 });
