@@ -1,6 +1,7 @@
 // The boot-media tooling, proven with QEMU's own in-process LSI 53C895A (lsi53c895a +
 // scsi-hd), which SeaBIOS's built-in LSI driver boots, so it does not depend on our option
-// ROM: the test boot sector's INT 13h checks (EDD and CHS reads, checksums, a second disk
+// ROM (plus one boot of the boot sector from our own device, still through SeaBIOS's
+// driver): the test boot sector's INT 13h checks (EDD and CHS reads, checksums, a second disk
 // as 81h, a corrupted payload), the kit's BIOS mode through the proxy and with nothing
 // bootable, and the syslinux Linux disks (their layout on the host, then booting Linux,
 // in-process and through the proxy) that then find the same disk.
@@ -84,6 +85,22 @@ describe('the kit\'s BIOS mode', () => {
     // Should a QEMU fix this, this expectation changes to 'ok' and the README note goes.
     expect(run.exec, explainBoot(run)).toEqual({ kind: 'stale' });
     expect(run.rc, 'a stale exec check fails the boot').toBe(1);
+  }, 180_000);
+
+  it('boots the boot sector from our own LSI device (hvmio remote) through the proxy with SeaBIOS\'s LSI driver', async () => {
+    const img = writeBootSectorImage({ path: join(dir, 'ours.img'), sectors: 64, payloadLba: PAYLOAD_LBA });
+    const run = await runBiosBoot({
+      qemuArgs: [],
+      proxied: {
+        devid: 'scsi0',
+        remoteArgs: ['--device', `lsi53c895a,id=scsi0,drive=${img.path}`],
+        remoteCommand: `node ${join(root, 'bin', 'hvmio')} remote --stats`,
+      },
+      timeoutS: 120,
+    });
+    expect(run.markers, explainBoot(run)).toEqual([ok(0x80, img.sum)]);
+    expect(run.exec, 'stale behind the proxy, as with QEMU\'s remote').toEqual({ kind: 'stale' });
+    expect(run.remoteStats?.bytesRead, run.stderr).toBeGreaterThanOrEqual(2 * 64 * 512);
   }, 180_000);
 
   it('stops QEMU at syslinux\'s "Boot error": its MBR layout behind the proxy runs stale code at 7C00h', async () => {

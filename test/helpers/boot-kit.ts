@@ -150,7 +150,7 @@ export interface ProxiedDevice {
 export interface BiosBootOptions {
   /** QEMU arguments of the booting side: disks, -device, -boot, -option-rom ... */
   qemuArgs: string[];
-  /** Guest script for a Linux boot disk (busybox sh); a boot-sector image ignores it. */
+  /** Guest script for a Linux boot disk (busybox sh, default "exit 0"); a boot-sector image ignores it. */
   script?: string;
   /** Put one device behind the proxy (run-guest-remote.sh). */
   proxied?: ProxiedDevice;
@@ -232,7 +232,8 @@ export function parseBootMarkers(console: string): Pick<BiosBootRun, 'markers' |
 export function runBiosBoot(opts: BiosBootOptions): Promise<BiosBootRun> {
   const dir = scratch('bios-boot-');
   const scriptPath = join(dir, 'script.sh');
-  writeFileSync(scriptPath, opts.script ?? '');
+  // An empty script would give a Linux guest an interactive shell (guest-init), i.e. a hang.
+  writeFileSync(scriptPath, opts.script ?? 'exit 0\n');
   const env: Record<string, string | undefined> = {
     ...process.env,
     GUEST_BOOT: 'bios',
