@@ -230,6 +230,7 @@ export function parseBootMarkers(console: string): Pick<BiosBootRun, 'markers' |
 
 /** Boots through SeaBIOS from the given disks (guest kit, GUEST_BOOT=bios); resolves when QEMU has exited. */
 export function runBiosBoot(opts: BiosBootOptions): Promise<BiosBootRun> {
+  ensureGuest(); // also installs QEMU on a fresh machine
   const dir = scratch('bios-boot-');
   const scriptPath = join(dir, 'script.sh');
   // An empty script would give a Linux guest an interactive shell (guest-init), i.e. a hang.
