@@ -186,17 +186,25 @@ describe('e1000 bad transmit rings', () => {
     rig.write(REG.TDT, 7);
     expect(rig.sent).toHaveLength(0);
     expect(rig.read(REG.TDH)).toBe(7);
-    // Good ring, plain frame with a buffer outside RAM: handed over, the backend fails it,
-    // DD is still written back so the driver can reclaim the descriptor.
+    // Good ring. A plain frame whose first buffer is outside RAM: the core reads its
+    // destination address (statistics), gets a master abort, drops it and writes DD back.
     rig.write(REG.TDBAH, 0);
     rig.write(REG.TDBAL, RING);
     rig.write(REG.TDH, 0);
     rig.write(REG.TDT, 0);
     tx.tail = 0;
+    const first = tx.legacy(0x7ff00000, 100, TXD.EOP | TXD.RS);
+    tx.kick();
+    expect(rig.sent).toHaveLength(0);
+    expect(tx.done(first)).toBe(true);
+    // A later buffer outside RAM is not read by the core: the frame is handed over, the
+    // backend fails it, and DD is still written back so the driver can reclaim it.
+    tx.legacy(DATA, 60, 0);
     const plain = tx.legacy(0x7ff00000, 100, TXD.EOP | TXD.RS);
     tx.kick();
     expect(rig.sent).toHaveLength(1);
     expect(rig.sent[0]!.fault).toBe(true);
+    expect(tx.done(plain)).toBe(false);
     rig.completeTx();
     expect(tx.done(plain)).toBe(true);
     // Checksum offload needs to read the buffer: dropped in the core.

@@ -106,7 +106,7 @@ describe('e1000 EEPROM', () => {
     const rig = await NetRig.create();
     expect(rig.read(REG.EECD) & EECD.GNT).toBe(0);
     // Clocking a READ without REQ produces nothing: DO stays high (idle).
-    let eecd = EECD.CS;
+    let eecd: number = EECD.CS;
     rig.write(REG.EECD, eecd);
     for (const bit of [1, 1, 0, 0, 0, 0, 0, 0, 0]) {
       eecd = EECD.CS | (bit ? EECD.DI : 0);

@@ -289,3 +289,26 @@ describe('e1000 transmit: back-pressure', () => {
     expect(rig.read(REG.ICR) & ICR.TXQE).toBe(ICR.TXQE);
   });
 });
+
+describe('e1000 transmit statistics', () => {
+  it('counts broadcast and multicast frames (BPTC, MPTC) and octets with the FCS', async () => {
+    const rig = await NetRig.create();
+    const tx = new TxRing(rig, RING, 16);
+    const frame = (dst: number[]) => {
+      const f = payloadPattern(100);
+      f.set(dst, 0);
+      return f;
+    };
+    rig.put(DATA, frame([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]));
+    rig.put(DATA + 0x100, frame([0x01, 0x00, 0x5e, 0, 0, 1]));
+    rig.put(DATA + 0x200, frame([0x02, 0, 0, 0, 0, 1]));
+    tx.legacy(DATA, 100, TXD.EOP);
+    tx.legacy(DATA + 0x100, 100, TXD.EOP);
+    tx.legacy(DATA + 0x200, 100, TXD.EOP);
+    tx.kick();
+    expect(rig.read(REG.GPTC)).toBe(3);
+    expect(rig.read(REG.BPTC)).toBe(1);
+    expect(rig.read(REG.MPTC)).toBe(1);
+    expect(rig.read(REG.TOTL)).toBe(3 * 104);
+  });
+});
