@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { CTRL, ICR, NetRig, REG, TCTL, TXD, TxRing } from '../helpers/net-harness.js';
 import {
-  ETH_LEN, IPV4_LEN, TCP_LEN, be16, be32, internetChecksum, ipv4ChecksumsValid, payloadPattern, tcpFrame, udpFrame,
+  ETH_LEN, IPV4_LEN, TCP_LEN, be16, be32, internetChecksum, ipv4ChecksumsValid, ipv6PseudoSum, onesComplementSum,
+  payloadPattern, putBe16, tcpFrame, udpFrame,
 } from '../helpers/inet-checksum.js';
 
 const RING = 0x10000;
@@ -310,5 +311,39 @@ describe('e1000 transmit statistics', () => {
     expect(rig.read(REG.BPTC)).toBe(1);
     expect(rig.read(REG.MPTC)).toBe(1);
     expect(rig.read(REG.TOTL)).toBe(3 * 104);
+  });
+});
+
+describe('e1000 transmit: IPv6', () => {
+  it('inserts a UDP-over-IPv6 checksum from a context with IP clear (Linux NETIF_F_HW_CSUM)', async () => {
+    const rig = await NetRig.create();
+    const tx = new TxRing(rig, RING, 8);
+    const payload = payloadPattern(333, 5);
+    const src = new Uint8Array(16).fill(0x11);
+    const dst = new Uint8Array(16).fill(0x22);
+    const f = new Uint8Array(ETH_LEN + 40 + 8 + payload.length);
+    f.set([0x33, 0x33, 0, 0, 0, 1, 0x52, 0x54, 0, 0x12, 0x34, 0x56, 0x86, 0xdd]);
+    const ip = ETH_LEN;
+    f[ip] = 0x60;
+    putBe16(f, ip + 4, 8 + payload.length);
+    f[ip + 6] = 17;
+    f[ip + 7] = 64;
+    f.set(src, ip + 8);
+    f.set(dst, ip + 24);
+    const udp = ip + 40;
+    putBe16(f, udp, 1000);
+    putBe16(f, udp + 2, 2000);
+    putBe16(f, udp + 4, 8 + payload.length);
+    f.set(payload, udp + 8);
+    // The stack leaves the pseudo-header sum (with length) in the field.
+    putBe16(f, udp + 6, ipv6PseudoSum(src, dst, 17, 8 + payload.length));
+    rig.put(DATA, f);
+    tx.context({ tucss: udp, tucso: udp + 6, tucmd: 0 });
+    tx.data(DATA, f.length, TXD.EOP | TXD.RS, POPTS.TXSM);
+    tx.kick();
+    const out = rig.sent[0]!.bytes;
+    const check = onesComplementSum(out.subarray(udp), ipv6PseudoSum(src, dst, 17, 8 + payload.length));
+    expect(check).toBe(0xffff);
+    expect(be16(out, udp + 6)).not.toBe(be16(f, udp + 6));
   });
 });
