@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// Builds the LSI option ROM (rom/*.S) into build/rom/lsi53c875.rom with GNU as and ld from
+// binutils, then finishes it (size, checksums) with scripts/rom-image.mjs. Rebuilt only when
+// a source under rom/ or this script is newer than the image. On a Debian machine without
+// binutils it installs them with apt, as guest/build-guest.sh does for QEMU (root needed
+// then); otherwise it says what is missing and exits 2.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkRomImage, finishRomImage } from './rom-image.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const srcDir = join(root, 'rom');
+const outDir = join(root, 'build', 'rom');
+const objDir = join(outDir, 'obj');
+export const romPath = join(outDir, 'lsi53c875.rom');
+
+function have(tool) {
+  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureBinutils() {
+  if (have('as') && have('ld')) return;
+  console.log('build-rom: GNU as/ld missing, installing binutils with apt-get');
+  const sudo = process.getuid && process.getuid() === 0 ? [] : ['sudo', '-n'];
+  const run = (args) => spawnSync(sudo[0] ?? args[0], sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), { stdio: 'inherit' });
+  run(['apt-get', 'install', '-y', '--no-install-recommends', 'binutils']);
+  if (!(have('as') && have('ld'))) {
+    run(['apt-get', 'update']);
+    run(['apt-get', 'install', '-y', '--no-install-recommends', 'binutils']);
+  }
+  if (!(have('as') && have('ld'))) {
+    console.error('build-rom: GNU as and ld are needed (Debian package binutils) and could not be installed');
+    process.exit(2);
+  }
+}
+
+const sources = readdirSync(srcDir).filter((f) => f.endsWith('.S')).sort();
+const inputs = [...readdirSync(srcDir).map((f) => join(srcDir, f)), join(here, 'build-rom.mjs'), join(here, 'rom-image.mjs')];
+const newest = Math.max(...inputs.map((p) => statSync(p).mtimeMs));
+if (existsSync(romPath) && statSync(romPath).mtimeMs >= newest && !process.env.FORCE_ROM_BUILD) process.exit(0);
+
+ensureBinutils();
+mkdirSync(objDir, { recursive: true });
+const objects = [];
+for (const src of sources) {
+  const obj = join(objDir, src.replace(/\.S$/, '.o'));
+  const r = spawnSync('as', ['--32', '-I', srcDir, '-o', obj, join(srcDir, src)], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`build-rom: as failed on rom/${src}`);
+    process.exit(1);
+  }
+  objects.push(obj);
+}
+const linked = join(objDir, 'linked.bin');
+const ld = spawnSync('ld', ['-m', 'elf_i386', '-T', join(srcDir, 'rom.ld'), '-o', linked, ...objects], { stdio: 'inherit' });
+if (ld.status !== 0) {
+  console.error('build-rom: ld failed');
+  process.exit(1);
+}
+const rom = finishRomImage(new Uint8Array(readFileSync(linked)));
+const problems = checkRomImage(rom);
+if (problems.length) {
+  console.error(`build-rom: finished image is bad: ${problems.join('; ')}`);
+  process.exit(1);
+}
+writeFileSync(romPath, rom);
+console.log(`build-rom: built build/rom/lsi53c875.rom (${rom.length} bytes)`);
