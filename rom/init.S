@@ -25,10 +25,13 @@ rom_init:
         pushw %ds
         pushw %es
         cld
+        TRACE 'A'
         call pci_find                   /* EBX = config address of the function */
         jc .Linit_done
+        TRACE 'B'
         call pmm_allocate               /* EAX = physical address of the block */
         jc .Linit_done
+        TRACE 'C'
         movl %eax, %esi
         shrl $4, %eax
         movw %ax, %ds
@@ -53,9 +56,12 @@ rom_init:
         movw $SCRIPTS_SIZE, %cx
         rep movsb
         popw %ds
+        TRACE 'D'
         call chip_setup
         call bus_reset
+        TRACE 'E'
         call probe_disks
+        TRACE 'F'
         movw %ds, %cs:rom_ram_seg
         call fix_checksum
 .Linit_done:
@@ -134,9 +140,9 @@ pmm_allocate:
         jb 1b
         stc
         jmp 9f
-4:      movw %es:0x0a, %ax              /* entry point offset, segment */
+4:              movw %es:7, %ax                 /* entry point (PMM 1.01: offset 07h, far) */
         movw %ax, %cs:pmm_entry
-        movw %es:0x0c, %ax
+        movw %es:9, %ax
         movw %ax, %cs:pmm_entry + 2
         pushw $PMM_FLAGS
         pushl $PMM_HANDLE

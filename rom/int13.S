@@ -77,6 +77,8 @@ int13_serve:
         addw $RAM_DRIVES, %bx           /* BX = our entry for the drive, throughout */
         movw %bx, RAM_CUR_DRV
         movb F_AH(%bp), %al
+        TRACE '<'
+        TRACE_AL
         cmpb $0x00, %al
         je fn_no_op
         cmpb $0x01, %al
@@ -120,6 +122,11 @@ bad_command:
 
 /* Return with AH = status: kept for 01h, CF set unless 0. */
 int13_status:
+        TRACE '='
+        xchgb %al, %ah
+        TRACE_AL
+        xchgb %al, %ah
+        TRACE '>'
         movb %ah, F_AH(%bp)
         movzbw RAM_CUR_IDX, %si
         movb %ah, RAM_LAST_STATUS(%si)
@@ -385,7 +392,13 @@ disk_transfer:
         movb $0, RAM_REQ_DIR
         movl $0, RAM_REQ_LEN
 3:      call scsi_command
-        jnc .Ltransfer_ok
+        jc 4f
+        cmpb $OP_READ, %dl
+        jne .Ltransfer_ok
+        shrl $9, %ecx
+        call rewrite_buffer
+        jmp .Ltransfer_ok
+4:
         call int13_error_for            /* AH from AL (and the sense key) */
         jmp .Ltransfer_done
 .Lbeyond:
@@ -401,6 +414,34 @@ disk_transfer:
         popl %ecx
         popl %eax
         movb %dh, %ah
+        ret
+
+/* Reads every dword of the CX sectors just read to physical address EDI and writes it back
+ * unchanged, below 1 MiB. Why: behind QEMU's multi-process proxy the device writes guest
+ * RAM through the shared memory file, which QEMU's TCG does not watch, so code it translated
+ * earlier from those pages (the MBR that ran at 7C00h, then reads the partition's boot
+ * sector to the same address) would keep running instead of the new bytes. A CPU write
+ * makes TCG drop its stale translations; on real hardware or KVM it costs a little time. */
+rewrite_buffer:
+        pushal
+        pushw %es
+1:      cmpl $0x100000 - 512, %edi
+        ja 9f
+        movl %edi, %eax
+        shrl $4, %eax
+        movw %ax, %es
+        movw %di, %si
+        andw $15, %si
+        movw $128, %bx
+2:      movl %es:(%si), %eax
+        movl %eax, %es:(%si)
+        addw $4, %si
+        decw %bx
+        jnz 2b
+        addl $512, %edi
+        loop 1b
+9:      popw %es
+        popal
         ret
 
 /* AH = the INT 13h status for scsi_command's result AL; DL = the operation. */

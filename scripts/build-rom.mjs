@@ -47,7 +47,8 @@ mkdirSync(objDir, { recursive: true });
 const objects = [];
 for (const src of sources) {
   const obj = join(objDir, src.replace(/\.S$/, '.o'));
-  const r = spawnSync('as', ['--32', '-I', srcDir, '-o', obj, join(srcDir, src)], { stdio: 'inherit' });
+  const trace = process.env.ROM_TRACE === '1' ? ['--defsym', 'ROM_TRACE=1'] : [];
+  const r = spawnSync('as', ['--32', ...trace, '-I', srcDir, '-o', obj, join(srcDir, src)], { stdio: 'inherit' });
   if (r.status !== 0) {
     console.error(`build-rom: as failed on rom/${src}`);
     process.exit(1);
