@@ -40,7 +40,11 @@ function ensureBinutils() {
 const sources = readdirSync(srcDir).filter((f) => f.endsWith('.S')).sort();
 const inputs = [...readdirSync(srcDir).map((f) => join(srcDir, f)), join(here, 'build-rom.mjs'), join(here, 'rom-image.mjs')];
 const newest = Math.max(...inputs.map((p) => statSync(p).mtimeMs));
-if (existsSync(romPath) && statSync(romPath).mtimeMs >= newest && !process.env.FORCE_ROM_BUILD) process.exit(0);
+// A ROM_TRACE build and a normal one differ: remember which one the image is.
+const flags = process.env.ROM_TRACE === '1' ? 'trace' : 'normal';
+const flagsPath = join(outDir, 'build-flags');
+const sameFlags = existsSync(flagsPath) && readFileSync(flagsPath, 'utf8') === flags;
+if (existsSync(romPath) && sameFlags && statSync(romPath).mtimeMs >= newest && !process.env.FORCE_ROM_BUILD) process.exit(0);
 
 ensureBinutils();
 mkdirSync(objDir, { recursive: true });
@@ -56,7 +60,8 @@ for (const src of sources) {
   objects.push(obj);
 }
 const linked = join(objDir, 'linked.bin');
-const ld = spawnSync('ld', ['-m', 'elf_i386', '-T', join(srcDir, 'rom.ld'), '-o', linked, ...objects], { stdio: 'inherit' });
+// The map names where every symbol landed; the unit tests take the SCRIPTS program from it.
+const ld = spawnSync('ld', ['-m', 'elf_i386', '-T', join(srcDir, 'rom.ld'), '-Map', join(outDir, 'lsi53c875.map'), '-o', linked, ...objects], { stdio: 'inherit' });
 if (ld.status !== 0) {
   console.error('build-rom: ld failed');
   process.exit(1);
@@ -68,4 +73,5 @@ if (problems.length) {
   process.exit(1);
 }
 writeFileSync(romPath, rom);
+writeFileSync(flagsPath, flags);
 console.log(`build-rom: built build/rom/lsi53c875.rom (${rom.length} bytes)`);
