@@ -39,7 +39,8 @@ options:
                     plus ide-hd/ide-cd,bus=ID.N[,unit=0|1],drive=FILE for more drives; it
                     runs in PCI native mode (the proxy forwards BARs only). Or
                     lsi53c895a,id=ID[,drive=FILE][,cache=none|writeback][,readonly=on]
-                    (SCSI ID 0) plus scsi-hd,bus=ID.0[,scsi-id=N],drive=FILE for more disks
+                    (SCSI ID 0) plus scsi-hd,bus=ID.0[,scsi-id=N],drive=FILE for more disks;
+                    lsi53c875,... is the same controller as an LSI 53C875 (1000:000F)
   --size-mib N      size of the scratch disk in MiB (default 256, at least 16)
   --script FILE     run this guest script (busybox sh) instead of the workload
   --shell           a shell on the guest's serial console instead (Ctrl-A x quits QEMU)

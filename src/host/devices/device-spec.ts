@@ -33,6 +33,9 @@ export interface ScsiDeviceSpec {
   /** lsi53c895a (1000:0012) or lsi53c875 (1000:000F, which SeaBIOS has no driver of its own
    *  for, so that a BIOS boots through our option ROM). */
   chip?: ScsiChip;
+  /** Whether the 53C875 offers the option ROM in its ROM BAR (default true). Off behind
+   *  QEMU's proxy, which never maps an expansion ROM (docs/option-rom.md). */
+  romBar?: boolean;
   id: string;
   /** SCSI_BUS_IDS positions, index = SCSI ID; each a disk (media 'disk') or null. The
    *  adapter's own ID (SCSI_ADAPTER_ID) is always null. */

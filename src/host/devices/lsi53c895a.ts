@@ -90,6 +90,6 @@ export function prepareLsi53c895a(spec: ScsiDeviceSpec): PreparedDevice {
   } catch (err) {
     throw new DriveError(`${spec.id}: ${(err as Error).message}`);
   }
-  const romImage = chip === 'lsi53c875' ? loadOptionRom() : null;
+  const romImage = chip === 'lsi53c875' && spec.romBar !== false ? loadOptionRom() : null;
   return { identity: lsi53c895aIdentity(chip, romImage), config, drives };
 }
