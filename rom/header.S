@@ -52,7 +52,7 @@ pnp_header:
         .word manufacturer_name
         .word product_name
         .byte 0x01, 0x00, 0x00          /* device type: mass storage, SCSI, no interface */
-        .byte 0x34                      /* indicators: boot device, cacheable, shadowable */
+        .byte 0x64                      /* indicators: may be shadowed, read cacheable, IPL device */
         .word rom_bcv                   /* 16h: Boot Connection Vector */
         .word 0                         /* disconnect vector */
         .word 0                         /* bootstrap entry vector: none, we are a BCV */

@@ -343,10 +343,11 @@ fn_edd_parameters:
         jmp int13_status
 
 /* Moves CX sectors at LBA EAX to or from physical address EDI (DL: OP_READ, OP_WRITE or
- * OP_VERIFY) on the disk at BX with one READ(10)/WRITE(10)/VERIFY(10). AH = INT 13h status. */
+ * OP_VERIFY) on the disk at BX with one READ(10)/WRITE(10)/VERIFY(10). AH = INT 13h status;
+ * the rest of EAX is lost, every other register kept. */
 disk_transfer:
-        pushl %eax
         pushl %ecx
+        pushl %esi                      /* callers keep their packet pointer in SI */
         pushw %dx
         pushw %di
         pushw %es
@@ -410,10 +411,8 @@ disk_transfer:
         popw %es
         popw %di
         popw %dx
-        movb %ah, %dh                   /* keep AH across restoring EAX */
+        popl %esi
         popl %ecx
-        popl %eax
-        movb %dh, %ah
         ret
 
 /* Reads every dword of the CX sectors just read to physical address EDI and writes it back
