@@ -2,8 +2,9 @@
 // called by a boot program of our own (test/guest/boot/int13-exercise.S) that SeaBIOS boots
 // from our 53C875 disk through the ROM: 41h, 48h with the EDD 3.0 device path, 08h, 15h,
 // writes with 43h and 03h (found afterwards in the image by the host), 42h reading the 43h
-// data back, 44h, 00h, and a read beyond the disk's end (CF, AH=04h, the packet's count 0)
-// whose status 01h then reports.
+// data back, 44h, 00h, a read beyond the disk's end (CF, AH=04h, the packet's count 0)
+// whose status 01h then reports, and a write to a read-only disk (81h): the target's CHECK
+// CONDITION, fetched by the ROM with REQUEST SENSE (DATA PROTECT), comes back as AH=03h.
 
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
@@ -41,6 +42,7 @@ function writtenPattern(): Buffer {
 describe('INT 13h of the option ROM, called by a boot program on our SCSI disk', () => {
   let dir: string;
   let disk: string;
+  let readOnly: string;
   let run: RomBootRun;
   let calls: Map<string, Call>;
 
@@ -55,11 +57,12 @@ describe('INT 13h of the option ROM, called by a boot program on our SCSI disk',
       if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
     }
     disk = makeImage(join(dir, 'disk.img'), DISK_BYTES);
+    readOnly = makeImage(join(dir, 'readonly.img'), 4 * MiB);
     const program = readFileSync(bin);
     const fd = openSync(disk, 'r+');
     writeSync(fd, program, 0, program.length, 0);
     closeSync(fd);
-    run = await bootThroughRom({ scratchDir: dir, disks: [{ scsiId: 0, path: disk }], timeoutS: 90 });
+    run = await bootThroughRom({ scratchDir: dir, disks: [{ scsiId: 0, path: disk }, { scsiId: 2, path: readOnly, readOnly: true }], timeoutS: 90 });
     calls = parseCalls(run.console);
   }, 200_000);
 
@@ -88,10 +91,10 @@ describe('INT 13h of the option ROM, called by a boot program on our SCSI disk',
     expect(call('48')).toEqual({ cf: 0, ah: 0, values: ['0042', hi, lo, 'bedd', 'SCSI', '00', '0000'] });
   });
 
-  it('08h: 255 heads x 63 sectors for a disk without partitions, cylinders from the capacity, one disk', () => {
+  it('08h: 255 heads x 63 sectors for a disk without partitions, cylinders from the capacity, two disks', () => {
     const cylinders = Math.floor(SECTORS / (255 * 63));
     const cx = (((cylinders - 1) & 0xff) << 8) | (((cylinders - 1) >> 8) << 6) | 63;
-    expect(call('08')).toEqual({ cf: 0, ah: 0, values: [cx.toString(16).padStart(4, '0'), 'fe01'] });
+    expect(call('08')).toEqual({ cf: 0, ah: 0, values: [cx.toString(16).padStart(4, '0'), 'fe02'] });
   });
 
   it('15h: a fixed disk (AH=03h) with CX:DX sectors', () => {
@@ -115,5 +118,13 @@ describe('INT 13h of the option ROM, called by a boot program on our SCSI disk',
   it('a read beyond the end: CF set, AH=04h, no blocks done in the packet; 01h then reports 04h', () => {
     expect(call('42-beyond')).toEqual({ cf: 1, ah: 0x04, values: ['0000'] });
     expect(call('01')).toEqual({ cf: 1, ah: 0x04, values: [] });
+  });
+
+  it('a write to the read-only disk: the target\'s DATA PROTECT as AH=03h, kept for 01h on that disk only', () => {
+    expect(call('43-readonly')).toEqual({ cf: 1, ah: 0x03, values: [] });
+    expect(call('01-readonly')).toEqual({ cf: 1, ah: 0x03, values: [] });
+    // 01h on 80h: its last call was the 00h reset after the out-of-range read.
+    expect(call('01-again')).toEqual({ cf: 0, ah: 0x00, values: [] });
+    expect(readAt(readOnly, 100 * 512, 1024).every((b) => b === 0)).toBe(true);
   });
 });

@@ -12,6 +12,7 @@ import { root } from './guest-kit.js';
 export interface RomDisk {
   scsiId: number;
   path: string;
+  readOnly?: boolean;
 }
 
 export interface RomBootOptions {
@@ -32,7 +33,9 @@ export interface RomBootRun extends BiosBootRun {
 /** The remote's `--device` arguments for a 53C875 controller with these disks. */
 export function lsi875Args(disks: RomDisk[], id = 'scsi0'): string[] {
   const args = ['--device', `lsi53c875,id=${id}`];
-  for (const d of disks) args.push('--device', `scsi-hd,bus=${id}.0,scsi-id=${d.scsiId},drive=${d.path}`);
+  for (const d of disks) {
+    args.push('--device', `scsi-hd,bus=${id}.0,scsi-id=${d.scsiId},drive=${d.path}${d.readOnly ? ',readonly=on' : ''}`);
+  }
   return args;
 }
 

@@ -1,7 +1,8 @@
 /* int13-exercise.S: a boot program for test/guest/scsi-boot-int13.test.ts that calls the
  * INT 13h functions the boot-media kit's boot sector does not: 41h, 48h (EDD 3.0 device
  * path), 08h, 15h, 43h and 03h (writes, which the host then finds in the image), 42h after
- * 43h (read back), 44h, 00h, and an error (42h beyond the disk's end) followed by 01h. It
+ * 43h (read back), 44h, 00h, an error (42h beyond the disk's end) followed by 01h, and a
+ * write to the read-only disk 81h (DATA PROTECT from the target) followed by 01h. It
  * reports one line per call on COM1, "HVMIO-INT13 NAME cf=C ah=HH VALUES...", then
  * "HVMIO-INT13-END", and powers the machine off (PIIX4 PM1a_CNT, S5). The BIOS loads sector 0
  * at 0000:7C00; sector 0 loads the rest with AH=02h (cylinder 0, head 0, sector 2 on). */
@@ -28,6 +29,7 @@ _start:
         cld
         ljmp $0, $1f
 1:      movb %dl, drive
+        movb %dl, cur_drive
         /* the rest of the program: AH=02h, C0 H0 S2, into 7E00h */
         movw $0x0200 | ((end - stage2) / 512), %ax
         movw $stage2, %bx
@@ -93,7 +95,8 @@ power_off:
         hlt
         jmp 6b
 
-drive:  .byte 0
+drive:  .byte 0                  /* the boot drive */
+cur_drive: .byte 0              /* the drive the next call goes to */
         .org 510
         .byte 0x55, 0xaa
 
@@ -233,6 +236,27 @@ stage2:
         call int13
         call newline
 
+        /* 43h on drive 81h, a read-only disk: the target answers CHECK CONDITION, DATA
+         * PROTECT, which the ROM fetches with REQUEST SENSE and reports as AH=03h; 01h on
+         * 81h then says the same, while 01h on 80h still has 80h's last status (00h). */
+        movb $0x81, cur_drive
+        movw $s_43ro, %si
+        movb $0x43, %ah
+        movw $PATTERN, %bx
+        movl $WRITE_LBA, %edi
+        call dap_call
+        call newline
+        movw $s_01ro, %si
+        movb $0x01, %ah
+        call int13
+        call newline
+        movb drive, %al
+        movb %al, cur_drive
+        movw $s_01again, %si
+        movb $0x01, %ah
+        call int13
+        call newline
+
         movw $s_end, %si
         call puts
         jmp power_off
@@ -268,7 +292,7 @@ int13_named:
         call puts
         popw %ax
         popw %si
-        movb drive, %dl
+        movb cur_drive, %dl
         int $0x13
         pushfw
         pushw %ax
@@ -339,6 +363,9 @@ s_44:   .asciz "44"
 s_err:  .asciz "42-beyond"
 s_01:   .asciz "01"
 s_00:   .asciz "00"
+s_43ro: .asciz "43-readonly"
+s_01ro: .asciz "01-readonly"
+s_01again: .asciz "01-again"
 s_end:  .asciz "HVMIO-INT13-END\r\n"
         .balign 512, 0
 end:
