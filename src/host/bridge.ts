@@ -18,7 +18,7 @@ import type { AccessSize } from '../shared-mem/types.js';
 import { ALL_ONES, type DeviceAccess, type DeviceEndpoint } from './device-endpoint.js';
 import { CFG_BAR0, CFG_COMMAND, CFG_STATUS, STANDARD_HEADER_END } from './pci/config-space.js';
 import { PciBus, type PciFunction, type Route } from './pci/pci-bus.js';
-import { readRomWindow } from './devices/option-rom.js';
+import { readRomWindow } from './pci/expansion-rom.js';
 import { SPACE_ROM } from '../workers/common/core-abi.js';
 
 export interface BridgeStats {

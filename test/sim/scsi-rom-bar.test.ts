@@ -5,7 +5,8 @@
 
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { optionRomPath, romBarSize } from '../../src/host/devices/option-rom.js';
+import { optionRomPath } from '../../src/host/devices/option-rom.js';
+import { romBarSize } from '../../src/host/pci/expansion-rom.js';
 import { SimMachine, type DriveSpec } from '../../src/host/transports/sim/machine.js';
 import { PciBios, type PciFunctionInfo } from '../../src/host/transports/sim/drivers/pci-enum.js';
 import { PciConfigAccess } from '../../src/host/transports/sim/drivers/pci-config-access.js';

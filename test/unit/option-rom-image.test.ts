@@ -4,7 +4,8 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadOptionRom, optionRomPath, readRomWindow, romBarSize } from '../../src/host/devices/option-rom.js';
+import { loadOptionRom, optionRomPath } from '../../src/host/devices/option-rom.js';
+import { readRomWindow, romBarSize } from '../../src/host/pci/expansion-rom.js';
 // @ts-expect-error -- a plain .mjs build script without type declarations
 import { checkRomImage, finishRomImage } from '../../scripts/rom-image.mjs';
 

@@ -4,7 +4,8 @@
 // error up front.
 
 import { encodeScsiConfig, type ScsiChip, type ScsiTargetConfig } from '../../workers/scsi/config.js';
-import { loadOptionRom, romBarSize } from './option-rom.js';
+import { romBarSize } from '../pci/expansion-rom.js';
+import { loadOptionRom } from './option-rom.js';
 import type { BackendDriveSpec } from '../../workers/common/device-worker.js';
 import type { PciIdentity } from '../pci/pci-identity.js';
 import { SCSI_ADAPTER_ID, SCSI_BUS_IDS, type ScsiDeviceSpec } from './device-spec.js';

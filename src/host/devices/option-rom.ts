@@ -20,21 +20,3 @@ export function loadOptionRom(): Uint8Array | null {
   if (image.length < 512 || image[0] !== 0x55 || image[1] !== 0xaa) return null;
   return image;
 }
-
-/** The ROM BAR's size for an image: a power of two of at least 2 KiB (PCI 3.0, 6.2.5.2). */
-export function romBarSize(imageBytes: number): number {
-  let size = 2048;
-  while (size < imageBytes) size *= 2;
-  return size;
-}
-
-/** `size` bytes at `offset` of the ROM window, little-endian; past the image the window
- *  reads as 0xFF, as an unprogrammed EPROM does. */
-export function readRomWindow(image: Uint8Array, offset: number, size: number): bigint {
-  let value = 0n;
-  for (let i = size - 1; i >= 0; i--) {
-    const at = offset + i;
-    value = (value << 8n) | BigInt(at < image.length ? image[at]! : 0xff);
-  }
-  return value;
-}
