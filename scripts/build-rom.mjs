@@ -2,8 +2,8 @@
 // Builds the LSI option ROM (rom/*.S) into build/rom/lsi53c875.rom with GNU as and ld from
 // binutils, then finishes it (size, checksums) with scripts/rom-image.mjs. Rebuilt only when
 // a source under rom/ or this script is newer than the image. On a Debian machine without
-// binutils it installs them with apt, as guest/build-guest.sh does for QEMU (root needed
-// then); otherwise it says what is missing and exits 2.
+// binutils it installs them with guest/boot/ensure-packages.sh (apt, as guest/build-guest.sh
+// does for QEMU; root needed then); otherwise it says what is missing and exits 2.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,17 +21,13 @@ function have(tool) {
   return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 }
 
+/** binutils through the project's package helper (guest/boot/ensure-packages.sh: apt-get,
+ *  root needed only when something is missing; otherwise one line and exit status 2). */
 function ensureBinutils() {
   if (have('as') && have('ld')) return;
-  console.log('build-rom: GNU as/ld missing, installing binutils with apt-get');
-  const sudo = process.getuid && process.getuid() === 0 ? [] : ['sudo', '-n'];
-  const run = (args) => spawnSync(sudo[0] ?? args[0], sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), { stdio: 'inherit' });
-  run(['apt-get', 'install', '-y', '--no-install-recommends', 'binutils']);
-  if (!(have('as') && have('ld'))) {
-    run(['apt-get', 'update']);
-    run(['apt-get', 'install', '-y', '--no-install-recommends', 'binutils']);
-  }
-  if (!(have('as') && have('ld'))) {
+  console.log('build-rom: GNU as/ld missing, installing binutils');
+  const r = spawnSync('bash', [join(root, 'guest', 'boot', 'ensure-packages.sh'), 'binutils'], { stdio: 'inherit' });
+  if (r.status !== 0 || !(have('as') && have('ld'))) {
     console.error('build-rom: GNU as and ld are needed (Debian package binutils) and could not be installed');
     process.exit(2);
   }

@@ -2,7 +2,7 @@
 // called by a boot program of our own (test/guest/boot/int13-exercise.S) that SeaBIOS boots
 // from our 53C875 disk through the ROM: 41h, 48h with the EDD 3.0 device path, 08h, 15h,
 // writes with 43h and 03h (found afterwards in the image by the host), 42h reading the 43h
-// data back, 44h, 00h, a read beyond the disk's end (CF, AH=04h, the packet's count 0)
+// data back, 04h, 44h, 00h, a read beyond the disk's end (CF, AH=04h, the packet's count 0)
 // whose status 01h then reports, and a write to a read-only disk (81h): the target's CHECK
 // CONDITION, fetched by the ROM with REQUEST SENSE (DATA PROTECT), comes back as AH=03h.
 
@@ -109,8 +109,9 @@ describe('INT 13h of the option ROM, called by a boot program on our SCSI disk',
     expect(readAt(disk, 9 * 512, 512).equals(pattern.subarray(512)), explain()).toBe(true);
   });
 
-  it('42h reads the 43h data back (compared in the guest); 44h verifies; 00h resets', () => {
+  it('42h reads the 43h data back (compared in the guest); 04h and 44h verify; 00h resets', () => {
     expect(call('42')).toEqual({ cf: 0, ah: 0, values: ['01'] });
+    expect(call('04')).toEqual({ cf: 0, ah: 0, values: ['01'] });
     expect(call('44')).toEqual({ cf: 0, ah: 0, values: [] });
     expect(call('00')).toEqual({ cf: 0, ah: 0, values: [] });
   });

@@ -1,7 +1,7 @@
 /* int13-exercise.S: a boot program for test/guest/scsi-boot-int13.test.ts that calls the
  * INT 13h functions the boot-media kit's boot sector does not: 41h, 48h (EDD 3.0 device
  * path), 08h, 15h, 43h and 03h (writes, which the host then finds in the image), 42h after
- * 43h (read back), 44h, 00h, an error (42h beyond the disk's end) followed by 01h, and a
+ * 43h (read back), 04h, 44h, 00h, an error (42h beyond the disk's end) followed by 01h, and a
  * write to the read-only disk 81h (DATA PROTECT from the target) followed by 01h. It
  * reports one line per call on COM1, "HVMIO-INT13 NAME cf=C ah=HH VALUES...", then
  * "HVMIO-INT13-END", and powers the machine off (PIIX4 PM1a_CNT, S5). The BIOS loads sector 0
@@ -208,6 +208,15 @@ stage2:
         call value8                     /* AL: sectors written */
         call newline
 
+        /* 04h: verify C0/H0/S1, one sector */
+        movw $s_04, %si
+        movw $0x0401, %ax
+        movw $0x0001, %cx
+        xorb %dh, %dh
+        call int13
+        call value8
+        call newline
+
         /* 44h: verify LBA 0, 1 block */
         movw $s_44, %si
         movb $0x44, %ah
@@ -360,6 +369,7 @@ s_43:   .asciz "43"
 s_42:   .asciz "42"
 s_03:   .asciz "03"
 s_44:   .asciz "44"
+s_04:   .asciz "04"
 s_err:  .asciz "42-beyond"
 s_01:   .asciz "01"
 s_00:   .asciz "00"
