@@ -63,8 +63,8 @@ rom_init:
         call probe_disks
         TRACE 'F'
         movw %ds, %cs:rom_ram_seg
-        call fix_checksum
 .Linit_done:
+        call fix_checksum               /* pmm_entry may have been written, too */
         popw %es
         popw %ds
         popal
