@@ -1,26 +1,30 @@
 # boot-sector.S: a test boot sector that checks a BIOS's INT 13h disk services.
 #
 # The BIOS loads this sector at 0000:7C00 and jumps to it with DL = the boot drive (BIOS Boot
-# Specification 1.01, 6.5.1). It reads SECTORS sectors starting at PAYLOAD_LBA twice from
+# Specification 1.01, 6.5.1). It reads cfg_sectors sectors starting at cfg_lba twice from
 # that drive, once with the EDD 3.0 extended read (INT 13h AH=42h, disk address packet) and
 # once with the classic CHS read (AH=02h, geometry from AH=08h, one track per call), and
 # checks each copy against the expected checksum. With flag bit 0 it repeats both reads on
-# drive 81h (the second hard disk) against SUM_81. It reports on COM1 (0x3F8), one line per
+# drive 81h (the second hard disk) against cfg_sum_81. It reports on COM1 (0x3F8), one line per
 # drive, then a closing line, and powers the machine off through the PIIX4 ACPI block (the
 # QEMU `pc` board; elsewhere it just halts):
 #
-#   HVMIO-BOOT edd=OK chs=OK sum=1a2b3c4d drive=80
-#   HVMIO-BOOT-END
+#   HVMIO-BOOT edd=OK chs=OK sum=1a2b3c4d drive=80 heads=0010 spt=003f
+#   HVMIO-BOOT-END exec=OK
 #
 # Stage 1 (this sector) loads stage 2 (the next sectors: the checks) with a plain CHS read
 # of cylinder 0, head 0, sectors 2..; when that fails it prints "HVMIO-BOOT load=FAIL ah=NN"
-# and powers off. The payload follows stage 2 (its LBA is in the configuration block).
+# and powers off. "HVMIO-BOOT config=BAD" means the configuration block has no valid sector
+# count (1..127). The file's last sector (probe_b) is read only by the exec check. The
+# payload goes anywhere after the file (its LBA is in the configuration block).
 #
 # Per method: OK (read succeeded, checksum matches), BAD:xxxxxxxx (read succeeded, this is
 # the checksum of what arrived), FAIL ah=NN (the BIOS returned CF set, AH = its status;
-# for EDD also when AH=41h says the extensions are missing), NOGEOM ah=NN (AH=08h failed),
-# RANGE (the payload lies beyond cylinder 1023). sum= is the expected checksum from the
+# for EDD also when AH=41h says the extensions are missing), NOGEOM FAIL ah=NN (AH=08h
+# failed), RANGE (the payload lies beyond cylinder 1023). sum= is the expected checksum from the
 # configuration block, so a test can see that the block it patched is the one that ran.
+# heads= and spt= are the geometry AH=08h reported (hex; 0 when it failed), the one the
+# CHS reads used. exec= (see "finished" below): OK, STALE or FAIL ah=NN.
 #
 # Checksum over the payload as little-endian 32-bit words w[i]:
 #   s = 0; for each w: s = rotate_left(s, 1) + w   (mod 2^32)
@@ -38,6 +42,8 @@
         .set BUFFER_SEG, 0x1000         # payload buffer 1000:0000 (64 KiB, N <= 127)
         .set COM1, 0x3F8
         .set FILL, 0xE5E5               # buffer fill before each read
+        .set PROBE_A, 0x11              # what the two copies of probe return
+        .set PROBE_B, 0x22
 
 # Stage 1: the boot sector proper (0x7C00-0x7DFF).
 _start:
@@ -187,6 +193,16 @@ cfg_sum_81:  .long 0                    # expected checksum, drive 81h
 
 # Stage 2 (0x7E00 and up), loaded by stage 1.
 stage2:
+        # A configuration block that was never filled in, or filled in wrongly, must not
+        # send the reads or the checksum loop past the 64 KiB buffer.
+        mov     ax, [cfg_sectors]
+        dec     ax
+        cmp     ax, 126
+        jbe     config_ok
+        mov     si, offset s_config
+        call    puts
+        jmp     power_off
+config_ok:
         mov     dl, [boot_drive]
         mov     eax, [cfg_sum]
         call    check_drive
@@ -196,9 +212,38 @@ stage2:
         mov     eax, [cfg_sum_81]
         call    check_drive
 finished:
+        # Code that arrives by disk DMA over code that already ran must be what runs next:
+        # a boot loader reads the next stage over its own old copy (syslinux's MBR and FAT
+        # boot sector both run at 7C00h). Run probe (stage 1 loaded it), read probe_b's
+        # sector over it with AH=02h (cylinder 0, head 0), run it again: it must now return
+        # probe_b's value. An emulator that caches translated code and misses a DMA write it
+        # did not see (TCG with the device in another process) runs the old copy: STALE.
         mov     si, offset s_end
         call    puts
-
+        call    probe
+        mov     dl, [boot_drive]
+        mov     [drive], dl
+        mov     cx, offset probe_b
+        sub     cx, offset _start
+        shr     cx, 9
+        inc     cx                      # CHS sector numbers start at 1
+        mov     bx, offset probe
+        xor     dh, dh
+        mov     ax, 0x0201
+        call    int13
+        jc      exec_fail
+        call    probe
+        mov     si, offset s_ok
+        cmp     al, PROBE_B
+        je      1f
+        mov     si, offset s_stale
+1:      call    puts
+        jmp     exec_done
+exec_fail:
+        call    fail
+exec_done:
+        mov     si, offset s_crlf
+        call    puts
         jmp     power_off
 
 # check_drive: DL = drive, EAX = expected checksum. Prints one report line.
@@ -207,6 +252,8 @@ check_drive:
         pop     es
         mov     [drive], dl
         mov     [expected], eax
+        mov     [spt], es               # 0 until AH=08h answers
+        mov     [heads], es
         mov     si, offset s_head
         call    puts
 
@@ -252,11 +299,12 @@ chs:
         call    int13
         jc      nogeom
         and     cx, 0x3F
-        jz      nogeom
-        mov     [spt], cx
+        mov     [spt], cx               # reported even when unusable
         movzx   dx, dh
         inc     dx
         mov     [heads], dx
+        test    cx, cx                  # 0 sectors a track (AH stays 00h)
+        jz      nogeom
         call    clear_buffer
         mov     eax, [cfg_lba]
         mov     [next_lba], eax
@@ -327,6 +375,14 @@ report:
         call    puts
         mov     al, [drive]
         call    hex8
+        mov     si, offset s_geom
+        call    puts
+        mov     ax, [heads]
+        call    hex16
+        mov     si, offset s_spt
+        call    puts
+        mov     ax, [spt]
+        call    hex16
         mov     si, offset s_crlf
         jmp     puts
 
@@ -394,10 +450,22 @@ s_nogeom: .asciz "NOGEOM "
 s_range:  .asciz "RANGE"
 s_sum:    .asciz " sum="
 s_drive:  .asciz " drive="
-s_end:    .asciz "HVMIO-BOOT-END\r\n"
+s_geom:   .asciz " heads="
+s_spt:    .asciz " spt="
+s_end:    .asciz "HVMIO-BOOT-END exec="
+s_stale:  .asciz "STALE"
+s_config: .asciz "HVMIO-BOOT config=BAD (sectors not 1..127)\r\n"
 
         .balign 512, 0
+probe:                                  # own sector, loaded by stage 1 with stage 2
+        mov     al, PROBE_A
+        ret
+        .balign 512, 0
 stage2_end:
+probe_b:                                # on disk only; read over probe by the exec check
+        mov     al, PROBE_B
+        ret
+        .balign 512, 0
 
 # Scratch data past the sector (0x7E00 and up; the BIOS loaded only 512 bytes).
         .section .bss

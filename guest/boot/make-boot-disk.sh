@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make-boot-disk.sh [--size-mib N] [--append "PARAMS"] KITDIR IMAGE
+# make-boot-disk.sh [--size-mib N] [--append "PARAMS"] [--whole-disk] KITDIR IMAGE
 #
 # Writes IMAGE: a BIOS-bootable disk holding the guest kit's Linux (KITDIR/vmlinuz and
 # KITDIR/initramfs.cpio.gz, as built by guest/build-guest.sh), made without root and
@@ -14,6 +14,10 @@
 # run-guest.sh gives -kernel boots: console=ttyS0 quiet panic=-1 sym53c8xx.settle=0) plus
 # PARAMS (e.g. "nolapic irqpoll nohz=off" for a boot through run-guest-remote.sh). The guest
 # script still comes through fw_cfg (run-guest.sh does that in GUEST_BOOT=bios mode too).
+# --whole-disk: no MBR and no partition table; the FAT file system covers the disk from
+# sector 0 and the BIOS runs syslinux's FAT boot sector directly (a "superfloppy"). That
+# layout boots through x-pci-proxy-dev under TCG with a BIOS that DMAs straight into the
+# caller's buffer, where the MBR layout does not (guest/README.md, "Booting from disk").
 # Size: N MiB (default 32, at least 16: the kernel and initramfs take about 11 MiB).
 # Installs mtools, syslinux and syslinux-common when missing (ensure-packages.sh).
 # Exit status 2 with one line on stderr for bad arguments or missing kit files.
@@ -21,10 +25,11 @@ set -euo pipefail
 export LC_ALL=C MTOOLS_SKIP_CHECK=1
 here=$(cd "$(dirname "$0")" && pwd)
 
-usage() { echo "usage: $0 [--size-mib N] [--append PARAMS] KITDIR IMAGE" >&2; exit 2; }
-size_mib=32 append=''
+usage() { echo "usage: $0 [--size-mib N] [--append PARAMS] [--whole-disk] KITDIR IMAGE" >&2; exit 2; }
+size_mib=32 append='' whole_disk=''
 while [ $# -gt 0 ]; do
   case $1 in
+    --whole-disk) whole_disk=1; shift ;;
     --size-mib) [ $# -ge 2 ] || usage; size_mib=$2; shift 2 ;;
     --append) [ $# -ge 2 ] || usage; append=$2; shift 2 ;;
     --) shift; break ;;
@@ -45,7 +50,8 @@ case $append in *$'\n'*) echo "make-boot-disk: --append must be one line" >&2; e
 mbr=/usr/lib/syslinux/mbr/mbr.bin
 [ -r "$mbr" ] || { echo "make-boot-disk: $mbr missing (package syslinux-common)" >&2; exit 2; }
 
-readonly part_start=2048                    # sectors: 1 MiB alignment, as fdisk does
+part_start=2048                             # sectors: 1 MiB alignment, as fdisk does
+[ -z "$whole_disk" ] || part_start=0
 total=$((size_mib * 2048))
 part_sectors=$((total - part_start))
 offset=$((part_start * 512))
@@ -57,8 +63,8 @@ rm -f "$tmp"
 truncate -s $((total * 512)) "$tmp"
 
 # Sector 0: boot code (440 bytes), disk signature, one partition entry, 55 AA.
-dd if="$mbr" of="$tmp" conv=notrunc status=none
-perl -e '
+[ -n "$whole_disk" ] || dd if="$mbr" of="$tmp" conv=notrunc status=none
+[ -n "$whole_disk" ] || perl -e '
   my ($start, $count) = @ARGV;
   # CHS of an LBA for 255 heads x 63 sectors; beyond cylinder 1023 the usual 1023/254/63.
   sub chs { my $lba = shift; my $c = int($lba / (255 * 63));
@@ -87,4 +93,4 @@ mcopy -i "$tmp@@$offset" "$kit/initramfs.cpio.gz" ::INITRD.GZ
 mcopy -i "$tmp@@$offset" "$tmp.cfg" ::SYSLINUX.CFG
 syslinux --offset "$offset" --install "$tmp"
 mv "$tmp" "$image"
-echo "make-boot-disk: $image (${size_mib} MiB, FAT16 at sector $part_start, syslinux, kernel from $kit)"
+echo "make-boot-disk: $image (${size_mib} MiB, FAT16 at sector $part_start$([ -z "$whole_disk" ] || echo ', no partition table'), syslinux, kernel from $kit)"

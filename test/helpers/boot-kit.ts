@@ -74,7 +74,7 @@ function checkPayloadShape(payloadLba: Lba, sectors: number, sizeBytes: number, 
 
 export interface BootSectorImageOptions {
   path: string;
-  /** Image size in bytes (default 64 MiB). */
+  /** Image size in bytes (default 64 MiB; SeaBIOS gives QEMU disks under 32 MiB no CHS geometry). */
   sizeBytes?: number;
   /** Payload sectors (1..127, default 64). */
   sectors?: number;
@@ -123,6 +123,8 @@ export interface LinuxBootDiskOptions {
   sizeMib?: number;
   /** Kernel parameters added to the kit's (e.g. "nolapic irqpoll nohz=off" for the proxy). */
   append?: string;
+  /** No MBR or partition table: FAT from sector 0 (boots through the proxy under TCG). */
+  wholeDisk?: boolean;
 }
 
 /** The kit's kernel and initramfs on a syslinux-booted FAT16 partition (make-boot-disk.sh). */
@@ -130,6 +132,7 @@ export function makeLinuxBootDisk(path: string, opts: LinuxBootDiskOptions = {})
   ensureGuest();
   const args = [join(bootKit, 'make-boot-disk.sh'), '--size-mib', String(opts.sizeMib ?? 32)];
   if (opts.append) args.push('--append', opts.append);
+  if (opts.wholeDisk) args.push('--whole-disk');
   const r = spawnSync('bash', [...args, guestOut, path], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`make-boot-disk.sh failed (rc ${r.status}):\n${r.stdout}\n${r.stderr}`);
   return path;
@@ -147,11 +150,13 @@ export interface ProxiedDevice {
 export interface BiosBootOptions {
   /** QEMU arguments of the booting side: disks, -device, -boot, -option-rom ... */
   qemuArgs: string[];
-  /** Guest script for a Linux boot disk (busybox sh); a boot-sector image ignores it. */
+  /** Guest script for a Linux boot disk (busybox sh, default "exit 0"); a boot-sector image ignores it. */
   script?: string;
   /** Put one device behind the proxy (run-guest-remote.sh). */
   proxied?: ProxiedDevice;
   timeoutS?: number;
+  /** Write SeaBIOS's debug log (isa-debugcon at 0x402) to this file (GUEST_BIOS_LOG). */
+  biosLog?: string;
   env?: Record<string, string>;
 }
 
@@ -168,12 +173,20 @@ export interface BootMarker {
   chs: ReadVerdict;
   /** Expected checksum from the configuration block the boot sector ran with. */
   sum: PayloadChecksum;
+  /** Geometry from INT 13h AH=08h (0 and 0 when that failed), used by the CHS reads. */
+  heads: number;
+  sectorsPerTrack: number;
 }
+
+/** Whether code read from disk over code that already ran is what runs next. */
+export type ExecVerdict = { kind: 'ok' } | { kind: 'stale' } | { kind: 'fail'; ah: number };
 
 export interface BiosBootRun extends GuestRun {
   markers: BootMarker[];
   /** The boot sector reached its closing HVMIO-BOOT-END line. */
   ended: boolean;
+  /** Its exec check (null when it did not get there). */
+  exec: ExecVerdict | null;
   /** AH of a failed stage-2 load ("HVMIO-BOOT load=FAIL ah=NN"), else null. */
   loadFailAh: number | null;
 }
@@ -189,33 +202,44 @@ function parseVerdict(text: string): ReadVerdict | null {
 }
 
 /** The boot sector's report lines in a console transcript. */
-export function parseBootMarkers(console: string): Pick<BiosBootRun, 'markers' | 'ended' | 'loadFailAh'> {
+export function parseBootMarkers(console: string): Pick<BiosBootRun, 'markers' | 'ended' | 'exec' | 'loadFailAh'> {
   const markers: BootMarker[] = [];
   let ended = false;
+  let exec: ExecVerdict | null = null;
   let loadFailAh: number | null = null;
   for (const line of console.split('\n')) {
-    if (line.startsWith('HVMIO-BOOT-END')) ended = true;
+    const end = /^HVMIO-BOOT-END exec=(OK|STALE|FAIL ah=([0-9a-f]{2}))/.exec(line);
+    if (end) {
+      ended = true;
+      exec = end[1] === 'OK' ? { kind: 'ok' } : end[1] === 'STALE' ? { kind: 'stale' } : { kind: 'fail', ah: parseInt(end[2]!, 16) };
+    }
     const load = /^HVMIO-BOOT load=FAIL ah=([0-9a-f]{2})/.exec(line);
     if (load) loadFailAh = parseInt(load[1]!, 16);
-    const m = /^HVMIO-BOOT edd=(.*) chs=(.*) sum=([0-9a-f]{8}) drive=([0-9a-f]{2})\s*$/.exec(line);
+    const m = /^HVMIO-BOOT edd=(.*) chs=(.*) sum=([0-9a-f]{8}) drive=([0-9a-f]{2}) heads=([0-9a-f]{4}) spt=([0-9a-f]{4})\s*$/.exec(line);
     if (!m) continue;
     const edd = parseVerdict(m[1]!);
     const chs = parseVerdict(m[2]!);
     if (!edd || !chs) throw new Error(`unparsable boot marker: ${line}`);
-    markers.push({ edd, chs, sum: parseInt(m[3]!, 16), drive: parseInt(m[4]!, 16) });
+    markers.push({
+      edd, chs, sum: parseInt(m[3]!, 16), drive: parseInt(m[4]!, 16),
+      heads: parseInt(m[5]!, 16), sectorsPerTrack: parseInt(m[6]!, 16),
+    });
   }
-  return { markers, ended, loadFailAh };
+  return { markers, ended, exec, loadFailAh };
 }
 
 /** Boots through SeaBIOS from the given disks (guest kit, GUEST_BOOT=bios); resolves when QEMU has exited. */
 export function runBiosBoot(opts: BiosBootOptions): Promise<BiosBootRun> {
+  ensureGuest(); // also installs QEMU on a fresh machine
   const dir = scratch('bios-boot-');
   const scriptPath = join(dir, 'script.sh');
-  writeFileSync(scriptPath, opts.script ?? '');
+  // An empty script would give a Linux guest an interactive shell (guest-init), i.e. a hang.
+  writeFileSync(scriptPath, opts.script ?? 'exit 0\n');
   const env: Record<string, string | undefined> = {
     ...process.env,
     GUEST_BOOT: 'bios',
     GUEST_TIMEOUT: String(opts.timeoutS ?? 120),
+    ...(opts.biosLog ? { GUEST_BIOS_LOG: opts.biosLog } : {}),
     ...opts.env,
   };
   let args: string[];
@@ -257,5 +281,5 @@ export function inProcessLsiDisks(images: string[], bus = 'scsi0'): string[] {
 
 /** A readable failure message for a BIOS boot. */
 export function explainBoot(run: BiosBootRun): string {
-  return `rc=${run.rc} markers=${JSON.stringify(run.markers)} ended=${run.ended}\n--- console tail\n${run.console.split('\n').slice(-40).join('\n')}\n--- stderr tail\n${run.stderr.split('\n').slice(-20).join('\n')}`;
+  return `rc=${run.rc} markers=${JSON.stringify(run.markers)} ended=${run.ended} exec=${JSON.stringify(run.exec)}\n--- console tail\n${run.console.split('\n').slice(-40).join('\n')}\n--- stderr tail\n${run.stderr.split('\n').slice(-20).join('\n')}`;
 }

@@ -1,5 +1,7 @@
 # Guest script for a Linux booted from disk by the BIOS (guest/boot/make-boot-disk.sh).
+# @LAYOUT@ is "mbr" (partition table, FAT in sda1) or "whole" (FAT on the whole disk).
 # Prints CHECK name PASS|FAIL detail and VALUE name value lines (test/helpers/guest-kit.ts).
+layout=@LAYOUT@
 check() { if [ "$2" = 0 ]; then echo "CHECK $1 PASS $3"; else echo "CHECK $1 FAIL $3"; fi; }
 
 # syslinux, not QEMU's -kernel, started this kernel: it names the image it loaded.
@@ -13,11 +15,19 @@ check sym53c8xx-disk $? "$(dmesg | grep -E 'sym0|sd 0:0:0:0' | head -3 | tr '\n'
 # sda's device is HOST:CHANNEL:TARGET:LUN; three levels up is the PCI function.
 echo "VALUE sda_driver $(basename "$(readlink -f /sys/block/sda/device/../../../driver)")"
 echo "VALUE sda_sectors $(cat /sys/block/sda/size)"
-
-# The disk is the one we booted: MBR signature, and the partition with syslinux's FAT.
-waitfor /dev/sda1 10
-check partition $? "$(ls /dev/sd* | tr '\n' ' ')"
-echo "VALUE sda1_start $(cat /sys/block/sda/sda1/start 2>/dev/null)"
 echo "VALUE mbr_sig $(dd if=/dev/sda bs=1 skip=510 count=2 2>/dev/null | od -An -tx1 | tr -d ' \n')"
-echo "VALUE vbr_oem $(dd if=/dev/sda1 bs=1 skip=3 count=8 2>/dev/null)"
+
+# The disk is the one we booted: the FAT boot sector syslinux installed, where the layout
+# puts it.
+if [ "$layout" = mbr ]; then
+  waitfor /dev/sda1 10
+  check partition $? "$(ls /dev/sd* | tr '\n' ' ')"
+  echo "VALUE sda1_start $(cat /sys/block/sda/sda1/start 2>/dev/null)"
+  fat=/dev/sda1
+else
+  [ ! -e /sys/block/sda/sda1 ]
+  check partition $? "no partitions expected: $(ls /dev/sd* | tr '\n' ' ')"
+  fat=/dev/sda
+fi
+echo "VALUE vbr_oem $(dd if=$fat bs=1 skip=3 count=8 2>/dev/null)"
 exit 0
