@@ -43,11 +43,15 @@ describe('SeaBIOS boots a boot sector from our SCSI disk through the option ROM'
     const boot = writeBootSectorImage({ path: join(dir, 'boot.img'), sizeBytes: 64 * MiB, sectors: 127, payloadLba: PAYLOAD_LBA, drive81Sum: second.sum });
     expect(second.sum).not.toBe(boot.sum);
     const run = await bootThroughRom({ scratchDir: dir, disks: [{ scsiId: 0, path: boot.path }, { scsiId: 3, path: second.path }] });
+    // 255 heads x 63 sectors: the ROM's geometry for disks without partition entries.
     expect(run.markers, explain(run)).toEqual([
-      { drive: 0x80, edd: { kind: 'ok' }, chs: { kind: 'ok' }, sum: boot.sum },
-      { drive: 0x81, edd: { kind: 'ok' }, chs: { kind: 'ok' }, sum: second.sum },
+      { drive: 0x80, edd: { kind: 'ok' }, chs: { kind: 'ok' }, sum: boot.sum, heads: 255, sectorsPerTrack: 63 },
+      { drive: 0x81, edd: { kind: 'ok' }, chs: { kind: 'ok' }, sum: second.sum, heads: 255, sectorsPerTrack: 63 },
     ]);
     expect(run.ended, explain(run)).toBe(true);
+    // Stage 2 was read over code that had run: the ROM's CPU rewrite of the buffer made
+    // QEMU's TCG run the new code (behind the proxy it would otherwise run stale code).
+    expect(run.exec, explain(run)).toEqual({ kind: 'ok' });
     expect(run.rc, explain(run)).toBe(0);
     expectOurRomRan(run);
     // Every sector came through our device: the ROM's probe, the MBR, stage 2, both payloads.
@@ -65,7 +69,9 @@ describe('Linux booted by syslinux from our SCSI disk through the option ROM', (
     run = await bootThroughRom({
       scratchDir: dir,
       disks: [{ scsiId: 0, path: disk }],
-      script: readFileSync(join(root, 'test', 'guest', 'scripts', 'boot-disk-checks.sh'), 'utf8'),
+      // The partitioned layout: syslinux's MBR reads the partition's boot sector over itself
+      // at 7C00h, which runs only because the ROM makes TCG drop its stale translation.
+      script: readFileSync(join(root, 'test', 'guest', 'scripts', 'boot-disk-checks.sh'), 'utf8').replaceAll('@LAYOUT@', 'mbr'),
       timeoutS: 300,
     });
   }, 400_000);
@@ -96,7 +102,7 @@ describe('bad disks: INT 13h errors, and the BIOS goes on to its next boot devic
     const boot = writeBootSectorImage({ path: join(dir, 'boot-range.img'), sizeBytes: 64 * MiB, sectors: 16, payloadLba: PAYLOAD_LBA, drive81Sum: 0x12345678 });
     // SCSI IDs 1-5 and 7-15 are absent: the ROM's probe selects each and times out.
     const run = await bootThroughRom({ scratchDir: dir, disks: [{ scsiId: 0, path: boot.path }, { scsiId: 6, path: small }] });
-    expect(run.markers[0], explain(run)).toEqual({ drive: 0x80, edd: { kind: 'ok' }, chs: { kind: 'ok' }, sum: boot.sum });
+    expect(run.markers[0], explain(run)).toEqual({ drive: 0x80, edd: { kind: 'ok' }, chs: { kind: 'ok' }, sum: boot.sum, heads: 255, sectorsPerTrack: 63 });
     const second = run.markers[1];
     expect(second?.drive, explain(run)).toBe(0x81);
     expect(second?.edd, explain(run)).toEqual({ kind: 'fail', ah: 0x04 });

@@ -42,11 +42,8 @@ export function lsi875Args(disks: RomDisk[], id = 'scsi0'): string[] {
 export async function bootThroughRom(opts: RomBootOptions): Promise<RomBootRun> {
   const log = join(opts.scratchDir, `seabios-${process.pid}-${Date.now()}.log`);
   const run = await runBiosBoot({
-    qemuArgs: [
-      '-option-rom', optionRomPath(),
-      '-chardev', `file,id=seabioslog,path=${log}`, '-device', 'isa-debugcon,iobase=0x402,chardev=seabioslog',
-      ...(opts.qemuArgs ?? []),
-    ],
+    qemuArgs: ['-option-rom', optionRomPath(), ...(opts.qemuArgs ?? [])],
+    biosLog: log,
     proxied: { devid: 'scsi0', remoteArgs: lsi875Args(opts.disks), remoteCommand: `node ${join(root, 'bin', 'hvmio')} remote --stats` },
     script: opts.script,
     timeoutS: opts.timeoutS ?? 120,
