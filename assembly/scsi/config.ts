@@ -1,7 +1,8 @@
 // The LSI SCSI device configuration the worker writes at config_ptr() before init
 // (little-endian; the TypeScript writer is src/workers/scsi/config.ts):
-//   0 u32 magic 'LSI1' (0x4C534931), 4 u32 target slots (16), 8 u32 flags, 12 u32 reserved (0)
+//   0 u32 magic 'LSI1' (0x4C534931), 4 u32 target slots (16), 8 u32 flags, 12 u32 chip
 //   flags bit 0: FLAG_FIRMWARE_QUIRKS (see below); other bits must be 0
+//   chip: 0 the 53C895A, 1 the 53C875 (chip/chip-variant.ts)
 //   16 + id*80: the target at SCSI ID `id` (0..15; ID 7 is the host adapter's and must be empty):
 //     +0 u8 kind (0 none, 1 disk, 2 test target), +1 u8 read-only, +2 u16 logical block size,
 //     +4 u32 drive (the block_submit drive number), +8 u64 capacity in 512-byte sectors,
@@ -11,6 +12,7 @@
 
 import { CONFIG_MAX } from '../common/abi';
 import { copyPrintableAscii } from '../common/byte-order';
+import { CHIP_53C875, CHIP_53C895A } from './chip/chip-variant';
 
 export const CONFIG_MAGIC: u32 = 0x4c534931;
 export const TARGET_SLOTS: u32 = 16;
@@ -46,6 +48,7 @@ export const INIT_BAD_MAGIC: i32 = 2;
 export const INIT_BAD_SLOTS: i32 = 3;
 export const INIT_BAD_TARGET: i32 = 4;
 export const INIT_BAD_FLAGS: i32 = 5;
+export const INIT_BAD_CHIP: i32 = 6;
 
 /** One configured target. Strings are copied out of the config buffer. */
 export class TargetConfig {
@@ -65,6 +68,8 @@ export class TargetConfig {
 
 export class ScsiConfig {
   firmwareQuirks: bool = false;
+  /** CHIP_53C895A or CHIP_53C875. */
+  chip: u32 = CHIP_53C895A;
   readonly targets: StaticArray<TargetConfig> = new StaticArray<TargetConfig>(TARGET_SLOTS);
 
   constructor() {
@@ -84,6 +89,9 @@ export function parseConfig(len: u32, out: ScsiConfig): i32 {
   const flags = load<u32>(configBuffer, 8);
   if ((flags & ~FLAG_FIRMWARE_QUIRKS) != 0) return INIT_BAD_FLAGS;
   out.firmwareQuirks = (flags & FLAG_FIRMWARE_QUIRKS) != 0;
+  const chip = load<u32>(configBuffer, 12);
+  if (chip != CHIP_53C895A && chip != CHIP_53C875) return INIT_BAD_CHIP;
+  out.chip = chip;
   for (let id: u32 = 0; id < TARGET_SLOTS; id++) {
     const entry = configBuffer + CONFIG_HEADER_SIZE + id * TARGET_ENTRY_SIZE;
     const kind = <u32>load<u8>(entry);

@@ -1,6 +1,7 @@
-// The LSI53C895A function as a whole (PCI 1000:0012): address decoding of the guest's
-// accesses onto the operating registers (BAR0, I/O, 256 bytes; BAR1, memory, 1 KiB: the 256
-// register bytes repeated) and the SCRIPTS RAM (BAR2, memory, 8 KiB), resets, block request
+// The LSI53C895A function as a whole (PCI 1000:0012, or the 53C875 variant, 1000:000F: see
+// chip/chip-variant.ts): address decoding of the guest's accesses onto the operating
+// registers (BAR0, I/O, 256 bytes; BAR1, memory, 1 KiB: the 256 register bytes repeated) and
+// the SCRIPTS RAM (BAR2, memory, 8 KiB; 4 KiB on the 875), resets, block request
 // completions and timers. The parts: chip/ (registers, interrupts, memory access), scripts/
 // (the SCRIPTS processor), bus/ (the SCSI bus and the targets' protocol), tasks/ (queued
 // commands and DMA batching).
@@ -9,8 +10,9 @@ import { RESET_AFTER_CRASH, SPACE_BAR0, timer_arm } from '../common/abi';
 import { allOnes, byteLane, withByteLane } from '../common/register-bytes';
 import { ScsiBus } from './bus/scsi-bus';
 import { BusMemory } from './chip/bus-memory';
+import { variantOf } from './chip/chip-variant';
 import { InterruptStatus } from './chip/interrupt-status';
-import { IO_BAR_SIZE, MMIO_BAR_SIZE, PciFunction, RAM_BAR_SIZE } from './chip/pci-function';
+import { IO_BAR_SIZE, MMIO_BAR_SIZE, PciFunction } from './chip/pci-function';
 import { ChipActions, RegisterAccess } from './chip/register-access';
 import { RegisterFile } from './chip/register-file';
 import { SIEN0, SIST0_RST, SIST1_GEN } from './chip/register-map';
@@ -54,6 +56,11 @@ export class Controller implements ChipActions {
     if (!this.targets.configure(config)) return false;
     this.bus.firmwareQuirks = config.firmwareQuirks;
     this.scripts.firmwareQuirks = config.firmwareQuirks;
+    const variant = variantOf(config.chip);
+    this.ram.size = variant.scriptsRamSize;
+    this.pci.ramBarSize = variant.scriptsRamSize;
+    this.access.revision = variant.revision;
+    this.access.stest4 = variant.stest4;
     this.powerOnReset();
     return true;
   }
@@ -116,7 +123,7 @@ export class Controller implements ChipActions {
 
   ioRead(space: u32, offset: u64, size: u32): u64 {
     if (space == BAR_RAM) {
-      if (!validMemorySize(size) || offset + <u64>size > <u64>RAM_BAR_SIZE) return allOnes(size);
+      if (!validMemorySize(size) || offset + <u64>size > <u64>this.ram.size) return allOnes(size);
       return this.ram.hostRead(<u32>offset, size);
     }
     const base = this.registerOffset(space, offset, size);
@@ -130,7 +137,7 @@ export class Controller implements ChipActions {
 
   ioWrite(space: u32, offset: u64, size: u32, value: u64): void {
     if (space == BAR_RAM) {
-      if (validMemorySize(size) && offset + <u64>size <= <u64>RAM_BAR_SIZE) this.ram.hostWrite(<u32>offset, size, value);
+      if (validMemorySize(size) && offset + <u64>size <= <u64>this.ram.size) this.ram.hostWrite(<u32>offset, size, value);
       return;
     }
     const base = this.registerOffset(space, offset, size);

@@ -17,7 +17,7 @@ export function config_ptr(): usize {
 
 /** Applies the config (see assembly/scsi/config.ts) and resets the device. Returns 0, or
  *  INIT_BAD_SIZE (1), INIT_BAD_MAGIC (2), INIT_BAD_SLOTS (3), INIT_BAD_TARGET (4),
- *  INIT_BAD_FLAGS (5); a refused config leaves the device as it was. */
+ *  INIT_BAD_FLAGS (5), INIT_BAD_CHIP (6); a refused config leaves the device as it was. */
 export function init(config_len: u32): i32 {
   const result = parseConfig(config_len, parsed);
   if (result != INIT_OK) {

@@ -3,7 +3,7 @@
 # lsi53c895a,...` (any kit runner works: guest/run-guest-remote.sh OUTDIR
 # guest/scripts/scsi-workload.sh scsi0 -- --device lsi53c895a,id=scsi0,drive=disk.img ...).
 #
-# Finds our LSI 53C895A (PCI 1000:0012) and every disk sym53c8xx found behind it, shows how
+# Finds our LSI 53C895A (PCI 1000:0012; or the 53C875 identity, 1000:000F) and every disk sym53c8xx found behind it, shows how
 # Linux sees them (driver, SCSI IDs, model, size, tagged queue depth), then on the first disk:
 # a random pattern written and read back with O_DIRECT (md5), O_DIRECT dd throughput with
 # bs=1M and bs=16M, requests seen in flight together; with two or more disks, the first two
@@ -17,20 +17,24 @@ set -u
 #@include lib/disk-steps.sh
 
 echo "--- controller"
-ctl=''
+ctl='' chip=''
 for d in /sys/bus/pci/devices/*; do
-  if [ "$(cat "$d/vendor")" = 0x1000 ] && [ "$(cat "$d/device")" = 0x0012 ]; then ctl=${d##*/}; fi
+  [ "$(cat "$d/vendor")" = 0x1000 ] || continue
+  case $(cat "$d/device") in
+    0x0012) ctl=${d##*/} chip='1000:0012 (LSI 53C895A)' ;;
+    0x000f) ctl=${d##*/} chip='1000:000f (LSI 53C875)' ;;
+  esac
 done
 if [ -z "$ctl" ]; then
-  fail controller "no LSI 53C895A (1000:0012) on the bus: did the remote start?"
+  fail controller "no LSI 53C895A (1000:0012) or 53C875 (1000:000f) on the bus: did the remote start?"
   exit $fails
 fi
 pci=/sys/bus/pci/devices/$ctl
 drv=$(basename "$(readlink "$pci/driver" 2>/dev/null)" 2>/dev/null)
 if [ "$drv" = sym53c8xx ]; then
-  pass controller "$ctl 1000:0012 (LSI 53C895A), driver $drv, irq $(cat "$pci/irq")"
+  pass controller "$ctl $chip, driver $drv, irq $(cat "$pci/irq")"
 else
-  fail controller "$ctl 1000:0012 is bound to '${drv:-no driver}', not sym53c8xx"
+  fail controller "$ctl $chip is bound to '${drv:-no driver}', not sym53c8xx"
 fi
 dmesg | grep -E 'sym[0-9]+: ' || true
 

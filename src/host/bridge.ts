@@ -18,6 +18,8 @@ import type { AccessSize } from '../shared-mem/types.js';
 import { ALL_ONES, type DeviceAccess, type DeviceEndpoint } from './device-endpoint.js';
 import { CFG_BAR0, CFG_COMMAND, CFG_STATUS, STANDARD_HEADER_END } from './pci/config-space.js';
 import { PciBus, type PciFunction, type Route } from './pci/pci-bus.js';
+import { readRomWindow } from './pci/expansion-rom.js';
+import { SPACE_ROM } from '../workers/common/core-abi.js';
 
 export interface BridgeStats {
   ioreqs: number;
@@ -27,6 +29,8 @@ export interface BridgeStats {
   /** Synchronous register writes the bridge completed before the device ran them. */
   writesPosted: number;
   malformed: number;
+  /** Accesses of an expansion ROM window the host serves (PciIdentity.romImage). */
+  romReads: number;
 }
 
 export interface HostBridgeOptions {
@@ -44,7 +48,7 @@ interface IrqSampling {
 
 export class HostBridge {
   readonly bus = new PciBus<DeviceEndpoint>();
-  readonly stats: BridgeStats = { ioreqs: 0, unclaimed: 0, posted: 0, writesPosted: 0, malformed: 0 };
+  readonly stats: BridgeStats = { ioreqs: 0, unclaimed: 0, posted: 0, writesPosted: 0, malformed: 0, romReads: 0 };
   /** Device-specific config bytes (0x40..0xff) as last written, replayed into a restarted core. */
   private readonly deviceConfigShadow = new Map<number, Map<number, number>>();
   private readonly postWrites: boolean;
@@ -70,6 +74,8 @@ export class HostBridge {
       case IOREQ_TYPE_COPY: {
         const route = this.route(req, size);
         if (!route) return Promise.resolve(this.unclaimed(req, size));
+        const rom = route.space === SPACE_ROM ? route.fn.identity.romImage : undefined;
+        if (rom) return Promise.resolve(this.romAccess(req, rom, route.offset, size));
         try {
           if (this.postWrites && req.dir === 'write' && req.count === 1 && !req.dataIsPtr) {
             this.stats.writesPosted++;
@@ -168,6 +174,16 @@ export class HostBridge {
     // The core sees every write (COMMAND.BME gates its DMA); ordered with later accesses.
     fn.device.post(configAccess('write', offset, sz, BigInt(value)));
     return 0n;
+  }
+
+  /** The expansion ROM window of a function whose ROM the host holds: reads of the image,
+   *  writes ignored (it is a ROM). A string copy into guest memory is refused like an
+   *  unclaimed access: firmware reads ROMs with plain loads. */
+  private romAccess(req: Ioreq, image: Uint8Array, offset: number, size: AccessSize): bigint {
+    this.stats.romReads++;
+    if (req.dir !== 'read') return 0n;
+    if (req.dataIsPtr || req.count !== 1) return this.unclaimed(req, size);
+    return readRomWindow(image, offset, size);
   }
 
   private unclaimed(req: Ioreq, size: number): bigint {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { loadCore, type BlockImage, type CompletionMode, type CoreHarness } from '../helpers/core-harness.js';
 import { IRQ_PCI_INTA, SPACE_BAR0, type CoreImports } from '../../src/workers/common/core-abi.js';
-import { encodeScsiConfig, type ScsiTargetConfig } from '../../src/workers/scsi/config.js';
+import { encodeScsiConfig, type ScsiChip, type ScsiTargetConfig } from '../../src/workers/scsi/config.js';
 import type { Script } from './scsi-assembler.js';
 
 /** Operating register offsets (LSI53C895A data manual chapter 5). */
@@ -55,6 +55,8 @@ export interface LsiRigOptions {
   noBusMaster?: boolean;
   /** The QEMU-model behaviours SeaBIOS needs (config flag); the tests default to strict SPI. */
   firmwareQuirks?: boolean;
+  /** The chip the core presents (default the 895A). */
+  chip?: ScsiChip;
 }
 
 export class LsiRig {
@@ -78,7 +80,7 @@ export class LsiRig {
       },
     });
     rig = new LsiRig(h);
-    const rc = h.init(encodeScsiConfig({ targets: opts.targets ?? [], firmwareQuirks: opts.firmwareQuirks ?? false }));
+    const rc = h.init(encodeScsiConfig({ targets: opts.targets ?? [], firmwareQuirks: opts.firmwareQuirks ?? false, chip: opts.chip }));
     if (rc !== 0) throw new Error(`init returned ${rc}`);
     h.core.reset(0);
     if (!opts.noBusMaster) rig.config(0x04, 2, 0x0007);

@@ -87,7 +87,7 @@ export class BusMemory {
     const ram = this.ram;
     if (ram.busAddress == 0) return left;
     const ramStart = ram.busAddress;
-    const ramEnd = ramStart + <u64>SCRIPTS_RAM_SIZE;
+    const ramEnd = ramStart + <u64>ram.size;
     if (at < ramStart) {
       const gap = ramStart - at;
       return gap < <u64>left ? <u32>gap : left;

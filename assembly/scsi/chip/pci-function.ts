@@ -21,6 +21,8 @@ export const RAM_BAR_SIZE: u32 = 8192;
 
 export class PciFunction {
   busMasterEnabled: bool = false;
+  /** BAR2's size: the chip's SCRIPTS RAM (8 KiB on the 895A, 4 KiB on the 875). */
+  ramBarSize: u32 = RAM_BAR_SIZE;
   private bar1Raw: u32 = 0;
   private bar2Raw: u32 = 0;
 
@@ -37,7 +39,7 @@ export class PciFunction {
 
   /** Bus address of SCRIPTS RAM (BAR2), 0 when unassigned. */
   get ramAddress(): u64 {
-    return <u64>(this.bar2Raw & ~(RAM_BAR_SIZE - 1));
+    return <u64>(this.bar2Raw & ~(this.ramBarSize - 1));
   }
 
   read(offset: u32, size: u32): u32 {

@@ -29,6 +29,10 @@ export interface ChipActions {
 }
 
 export class RegisterAccess {
+  /** CTEST3 bits 7:4 and what STEST4 reads: the chip variant's (chip-variant.ts). */
+  revision: u32 = CHIP_REVISION;
+  stest4: u32 = STEST4_LVD_LOCKED;
+
   constructor(
     private readonly regs: RegisterFile,
     private readonly irq: InterruptStatus,
@@ -60,7 +64,7 @@ export class RegisterAccess {
         regs.clearBits(ISTAT, ISTAT_SIGP);
         return CTEST2_DACK | CTEST2_CM | (sigp ? CTEST2_SIGP : 0);
       }
-      case CTEST3: return (CHIP_REVISION << 4) | (regs.get8(CTEST3) & 0x0f);
+      case CTEST3: return ((this.revision & 0xf) << 4) | (regs.get8(CTEST3) & 0x0f);
       case CTEST6: return 0;
       case SIST0: return this.irq.takeSist0();
       case SIST1: return this.irq.takeSist1();
@@ -69,7 +73,7 @@ export class RegisterAccess {
       // moved whole the synchronous offset is always zero (SOZ) - the register's reset value
       // xxxx0x11b has SOZ and SOM set.
       case STEST0: return STEST0_SOZ | STEST0_SOM;
-      case STEST4: return STEST4_LVD_LOCKED;
+      case STEST4: return this.stest4;
       case SBDL: return regs.get8(SIDL);
       case 0x53: case 0x59: case 0x5a: case 0x5b: return 0;
       default:

@@ -6,6 +6,8 @@
 //   --device ide-cd,bus=ide0.0,unit=1,drive=image.iso
 //   --device lsi53c895a,id=scsi0[,drive=disk.img][,cache=none|writeback][,readonly=on]
 //     (the drive, if given, is the disk at SCSI ID 0)
+//   --device lsi53c875,... the same controller as the LSI 53C875 (1000:000F), as QEMU names
+//     each LSI chip it models by its own device name (lsi53c895a, lsi53c810)
 //   --device scsi-hd,bus=scsi0.0[,scsi-id=N],drive=other.img[,cache=...][,readonly=on]
 // bus=ID.N picks channel N of IDE controller ID, as QEMU's ide-hd/ide-cd do; a SCSI
 // controller has one bus, ID.0. A scsi-hd without scsi-id takes the lowest free ID, as
@@ -20,14 +22,15 @@ import {
   type IdeDeviceSpec,
   type ScsiDeviceSpec,
 } from '../devices/device-spec.js';
+import type { ScsiChip } from '../../workers/scsi/config.js';
 import { keyMap, OptionError, oneOf, onOff, parseKeyval, type KeyvalOption } from './keyval.js';
 
 const IDE_CONTROLLER_KEYS = ['id', 'drive', 'cache', 'media', 'mode', 'readonly'] as const;
 const IDE_DRIVE_KEYS = ['bus', 'unit', 'drive', 'cache', 'readonly'] as const;
 const SCSI_CONTROLLER_KEYS = ['id', 'drive', 'cache', 'readonly'] as const;
 const SCSI_DISK_KEYS = ['bus', 'scsi-id', 'drive', 'cache', 'readonly'] as const;
-const KNOWN = ['piix3-ide', 'ide-hd', 'ide-cd', 'lsi53c895a', 'scsi-hd'];
-const CONTROLLERS = ['piix3-ide', 'lsi53c895a'];
+const KNOWN = ['piix3-ide', 'ide-hd', 'ide-cd', 'lsi53c895a', 'lsi53c875', 'scsi-hd'];
+const CONTROLLERS = ['piix3-ide', 'lsi53c895a', 'lsi53c875'];
 
 export interface ParseDefaults {
   /** Mode for controllers that do not say: legacy under sim, native behind QEMU's proxy. */
@@ -52,7 +55,7 @@ export function parseDeviceOptions(values: string[], defaults: ParseDefaults): D
     const spec =
       opt.driver === 'piix3-ide'
         ? ideController(keyMap(opt, IDE_CONTROLLER_KEYS, '--device'), () => `ide${anonIde++}`, defaults)
-        : scsiController(keyMap(opt, SCSI_CONTROLLER_KEYS, '--device'), () => `scsi${anonScsi++}`);
+        : scsiController(keyMap(opt, SCSI_CONTROLLER_KEYS, '--device'), () => `scsi${anonScsi++}`, opt.driver as ScsiChip);
     if (controllers.has(spec.id)) throw new OptionError(`--device ${opt.driver}: id "${spec.id}" used twice`);
     controllers.set(spec.id, spec);
     order.push(spec);
@@ -83,9 +86,9 @@ function ideController(m: Map<string, string>, anonId: () => string, defaults: P
   return spec;
 }
 
-function scsiController(m: Map<string, string>, anonId: () => string): ScsiDeviceSpec {
+function scsiController(m: Map<string, string>, anonId: () => string, chip: ScsiChip): ScsiDeviceSpec {
   const id = m.get('id') ?? anonId();
-  const spec: ScsiDeviceSpec = { kind: 'lsi53c895a', id, targets: new Array<DriveSpec | null>(SCSI_BUS_IDS).fill(null) };
+  const spec: ScsiDeviceSpec = { kind: 'lsi53c895a', chip, id, targets: new Array<DriveSpec | null>(SCSI_BUS_IDS).fill(null) };
   const drive = m.get('drive');
   if (drive !== undefined) spec.targets[0] = driveSpec(drive, m, 'disk', id);
   else if (m.has('cache') || m.has('readonly')) throw new OptionError(`--device ${id}: cache/readonly given without drive=`);

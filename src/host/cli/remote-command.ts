@@ -26,7 +26,9 @@ options:
                   (plus ide-hd/ide-cd,bus=ID.N,... for more drives). It runs in PCI native
                   mode: the proxy forwards only BARs, not legacy ports.
                   lsi53c895a,id=ID[,drive=FILE][,cache=none|writeback][,readonly=on]
-                  (the drive is SCSI ID 0; more disks: scsi-hd,bus=ID.0,scsi-id=N,drive=FILE)
+                  (the drive is SCSI ID 0; more disks: scsi-hd,bus=ID.0,scsi-id=N,drive=FILE);
+                  lsi53c875,... the same as an LSI 53C875 (1000:000F), which SeaBIOS boots
+                  through our option ROM (docs/option-rom.md)
   --fd N          protocol socket (default: $MPQEMU_FD)
   --stats         print device statistics on stderr when the proxy disconnects
   -h, --help      this text
@@ -62,6 +64,10 @@ export async function main(argv: string[]): Promise<number> {
   if (devices.length !== 1) throw new OptionError(`exactly one --device per proxy socket (got ${devices.length})`);
   const spec = devices[0]!;
   if (spec.kind === 'piix3-ide' && spec.mode !== 'native') throw new OptionError(`--device ${spec.id}: mode=legacy cannot work through QEMU's proxy (it forwards BARs only)`);
+  // The proxy never maps an expansion ROM (shared/spec/mpqemu.md 5.2-5.3): a ROM BAR here
+  // would only make the firmware place and probe a window nobody answers. The option ROM
+  // reaches SeaBIOS as -option-rom instead (docs/option-rom.md).
+  if (spec.kind === 'lsi53c895a') spec.romBar = false;
 
   const log = (line: string) => console.error(`hvmio remote: ${line}`);
   const ram = new GuestRam([]);

@@ -3,13 +3,16 @@
 // runs a workload (or the user's script, or a shell) and prints the guest's results followed
 // by our device statistics. Exit status: the guest script's.
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isNativeAddonAvailable } from '../../native/addon.js';
 import { specDrives, type DeviceSpec } from '../devices/device-spec.js';
 import { checkDriveImage } from '../devices/prepared-device.js';
+import { optionRomPath } from '../devices/option-rom.js';
+import { createBootDisk } from '../run/boot-disk.js';
 import { buildGuest, guestBuildReason, guestKit } from '../run/guest-build.js';
 import { runGuestSession, type GuestSessionResult } from '../run/guest-session.js';
-import { parseRunOptions, scratchDeviceArg, SCRATCH_CONTROLLER_ID, type RunPlan } from '../run/run-options.js';
+import { BOOT_CONTROLLER_ID, parseRunOptions, scratchDeviceArg, SCRATCH_CONTROLLER_ID, type RunPlan } from '../run/run-options.js';
 import { createScratchDisk, type ScratchDisk } from '../run/scratch-disk.js';
 import { composeGuestScript, type ComposedScript } from '../run/guest-script.js';
 import { formatStatsTable } from '../run/stats-table.js';
@@ -37,12 +40,21 @@ options:
                     plus ide-hd/ide-cd,bus=ID.N[,unit=0|1],drive=FILE for more drives; it
                     runs in PCI native mode (the proxy forwards BARs only). Or
                     lsi53c895a,id=ID[,drive=FILE][,cache=none|writeback][,readonly=on]
-                    (SCSI ID 0) plus scsi-hd,bus=ID.0[,scsi-id=N],drive=FILE for more disks
+                    (SCSI ID 0) plus scsi-hd,bus=ID.0[,scsi-id=N],drive=FILE for more disks;
+                    lsi53c875,... is the same controller as an LSI 53C875 (1000:000F)
   --size-mib N      size of the scratch disk in MiB (default 256, at least 16)
   --script FILE     run this guest script (busybox sh) instead of the workload
   --shell           a shell on the guest's serial console instead (Ctrl-A x quits QEMU)
   --mem SIZE        guest RAM: 256M, 1G, ... (default 256M)
   --timeout S       stop the guest after S seconds (default 300; exit status 124)
+  --boot scsi       boot like a PC from a SCSI disk instead of QEMU's -kernel: SeaBIOS runs
+                    our option ROM (build/rom/lsi53c875.rom, as -option-rom), which finds
+                    the lsi53c875 controller and serves INT 13h from its disk; syslinux on
+                    the disk loads Linux, whose sym53c8xx then drives the same controller.
+                    Without --device the disk is a fresh scratch boot disk (--size-mib,
+                    default 64) with the kit's Linux (guest/boot/make-boot-disk.sh); with
+                    --device lsi53c875,...,drive=DISK it boots DISK. The workload
+                    (guest/scripts/scsi-boot-workload.sh) only reads the disk.
   --keep            keep the scratch disk and say where it is
   -h, --help        this text
 
@@ -69,6 +81,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (plan.device.kind === 'user') {
     for (const drive of specDrives(plan.device.controller)) checkDriveImage(drive);
+  }
+  if (plan.boot === 'scsi' && !existsSync(optionRomPath())) {
+    console.error(`hvmio run: the option ROM ${optionRomPath()} is not built: run npm run build in ${packageRoot()}`);
+    return 1;
   }
   // `hvmio run | head`: a reader that goes away must not kill us (an unhandled EPIPE would)
   // before the guest has finished and the scratch disk is removed; the rest is just unseen.
@@ -112,12 +128,26 @@ export async function main(argv: string[]): Promise<number> {
       kind = 'piix3-ide';
       deviceArgs = [scratchDeviceArg(scratch.image)];
       say(`scratch disk ${scratch.image} (${scratch.sizeMiB} MiB) on piix3-ide ${devid}, primary master`);
+    } else if (plan.device.kind === 'boot-scratch') {
+      try {
+        scratch = await createBootDisk(kit, plan.device.sizeMiB);
+      } catch (err) {
+        console.error(`hvmio run: ${(err as Error).message}`);
+        return 1;
+      }
+      devid = BOOT_CONTROLLER_ID;
+      kind = 'lsi53c895a';
+      deviceArgs = [`lsi53c875,id=${devid},drive=${scratch.image.replaceAll(',', ',,')}`];
+      say(`scratch boot disk ${scratch.image} (${scratch.sizeMiB} MiB: syslinux and the kit's Linux) on lsi53c875 ${devid}, SCSI ID 0`);
     } else {
       devid = plan.device.controller.id;
       kind = plan.device.controller.kind;
       deviceArgs = plan.device.args;
     }
     const script = guestScript(plan, kind, root);
+    if (plan.boot === 'scsi') {
+      say(`boot: SeaBIOS -> option ROM ${optionRomPath()} -> syslinux from the SCSI disk -> Linux (no -kernel)`);
+    }
     say(
       `booting the guest (${plan.memMiB} MiB, QEMU TCG) with ${kind} ${devid} behind x-pci-proxy-dev; ` +
         (script === null ? 'serial console follows (Ctrl-A x quits)' : `guest script ${script}`),
@@ -131,6 +161,7 @@ export async function main(argv: string[]): Promise<number> {
       devid,
       remoteCommand: `${process.execPath} ${hvmio} remote --stats`,
       remoteArgs: deviceArgs.flatMap((d) => ['--device', d]),
+      ...(plan.boot === 'scsi' ? { biosBoot: { qemuArgs: ['-option-rom', optionRomPath()] } } : {}),
       memMiB: plan.memMiB,
       timeoutS: plan.timeoutS,
       onConsoleLine: (line) => console.log(line),
@@ -149,6 +180,7 @@ export async function main(argv: string[]): Promise<number> {
 function guestScript(plan: RunPlan, kind: DeviceSpec['kind'], root: string): string | null {
   switch (plan.job.kind) {
     case 'workload':
+      if (plan.boot === 'scsi') return join(root, 'guest', 'scripts', 'scsi-boot-workload.sh');
       return join(root, 'guest', 'scripts', kind === 'lsi53c895a' ? 'scsi-workload.sh' : 'ide-workload.sh');
     case 'script':
       return plan.job.path;

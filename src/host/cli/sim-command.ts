@@ -72,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   const target = devices[0];
   if (target?.kind === 'lsi53c895a') {
     // The sim workload is an ata_piix-style driver; SCSI runs in a real guest (hvmio run).
-    throw new OptionError('the sim workload drives a PIIX3 IDE controller; for lsi53c895a use hvmio run --device lsi53c895a,...');
+    throw new OptionError(`the sim workload drives a PIIX3 IDE controller; for ${target.chip ?? 'lsi53c895a'} use hvmio run --device ${target.chip ?? 'lsi53c895a'},...`);
   }
   if (!target || !target.drives.some((d) => d && d.media === 'disk')) {
     throw new OptionError('the first --device needs a disk (not only a CD-ROM) for the workload');

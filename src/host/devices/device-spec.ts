@@ -1,6 +1,8 @@
 // Devices as a user names them (QEMU-style `--device` options, parsed in src/host/cli) and
 // as the machine builders take them.
 
+import type { ScsiChip } from '../../workers/scsi/config.js';
+
 export type CacheMode = 'none' | 'writeback';
 export type Media = 'disk' | 'cdrom';
 
@@ -26,7 +28,14 @@ export const SCSI_BUS_IDS = 16;
 export const SCSI_ADAPTER_ID = 7;
 
 export interface ScsiDeviceSpec {
+  /** The LSI 53C8xx controller family; `chip` says which member. */
   kind: 'lsi53c895a';
+  /** lsi53c895a (1000:0012) or lsi53c875 (1000:000F, which SeaBIOS has no driver of its own
+   *  for, so that a BIOS boots through our option ROM). */
+  chip?: ScsiChip;
+  /** Whether the 53C875 offers the option ROM in its ROM BAR (default true). Off behind
+   *  QEMU's proxy, which never maps an expansion ROM (docs/option-rom.md). */
+  romBar?: boolean;
   id: string;
   /** SCSI_BUS_IDS positions, index = SCSI ID; each a disk (media 'disk') or null. The
    *  adapter's own ID (SCSI_ADAPTER_ID) is always null. */

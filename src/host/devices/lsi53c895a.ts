@@ -3,7 +3,9 @@
 // checked and encoded for the core before any worker starts, so a bad image is one clear
 // error up front.
 
-import { encodeScsiConfig, type ScsiTargetConfig } from '../../workers/scsi/config.js';
+import { encodeScsiConfig, type ScsiChip, type ScsiTargetConfig } from '../../workers/scsi/config.js';
+import { romBarSize } from '../pci/expansion-rom.js';
+import { loadOptionRom } from './option-rom.js';
 import type { BackendDriveSpec } from '../../workers/common/device-worker.js';
 import type { PciIdentity } from '../pci/pci-identity.js';
 import { SCSI_ADAPTER_ID, SCSI_BUS_IDS, type ScsiDeviceSpec } from './device-spec.js';
@@ -25,11 +27,21 @@ export const LSI_MMIO_BAR_SIZE = 1024;
 /** BAR2: the 8 KiB on-chip SCRIPTS RAM (sym53c8xx's FE_RAM8K), where the driver puts its SCRIPTS. */
 export const LSI_RAM_BAR_SIZE = 8192;
 
-export function lsi53c895aIdentity(): PciIdentity {
+/** The 53C875 (sym53c8xx's table: revisions above 01h have the clock doubler, FE_DBLR). */
+export const LSI_53C875_DEVICE = 0x000f;
+const REVISION_875 = 0x04;
+/** BAR2 of the 53C875: its 4 KiB SCRIPTS RAM (FE_RAM without FE_RAM8K). */
+export const LSI_875_RAM_BAR_SIZE = 4096;
+
+/** The PCI identity of the chosen chip. The 53C875 carries the project's option ROM in its
+ *  ROM BAR (when it has been built): it is the identity a BIOS boots through our ROM, since
+ *  SeaBIOS drives the 895A itself. */
+export function lsi53c895aIdentity(chip: ScsiChip = 'lsi53c895a', romImage: Uint8Array | null = null): PciIdentity {
+  const is875 = chip === 'lsi53c875';
   return {
     vendorId: LSI_VENDOR,
-    deviceId: LSI_53C895A_DEVICE,
-    revision: REVISION,
+    deviceId: is875 ? LSI_53C875_DEVICE : LSI_53C895A_DEVICE,
+    revision: is875 ? REVISION_875 : REVISION,
     classCode: CLASS_SCSI,
     subsystemVendorId: 0,
     subsystemId: 0,
@@ -37,13 +49,13 @@ export function lsi53c895aIdentity(): PciIdentity {
     bars: [
       { kind: 'io', size: LSI_IO_BAR_SIZE },
       { kind: 'mem32', size: LSI_MMIO_BAR_SIZE },
-      { kind: 'mem32', size: LSI_RAM_BAR_SIZE },
+      { kind: 'mem32', size: is875 ? LSI_875_RAM_BAR_SIZE : LSI_RAM_BAR_SIZE },
       null,
       null,
       null,
     ],
-    // The option ROM comes with a later issue.
-    romSize: 0,
+    romSize: romImage ? romBarSize(romImage.length) : 0,
+    ...(romImage ? { romImage } : {}),
     legacyIo: [],
   };
 }
@@ -58,6 +70,7 @@ function serialFor(controllerId: string, scsiId: number): string {
  *  order, so `drives[n]` is the backend of the n-th disk. */
 export function prepareLsi53c895a(spec: ScsiDeviceSpec): PreparedDevice {
   if (spec.targets.length !== SCSI_BUS_IDS) throw new DriveError(`${spec.id}: expected ${SCSI_BUS_IDS} SCSI ID positions`);
+  const chip = spec.chip ?? 'lsi53c895a';
   const drives: BackendDriveSpec[] = [];
   const targets: (ScsiTargetConfig | null)[] = [];
   spec.targets.forEach((d, scsiId) => {
@@ -74,9 +87,10 @@ export function prepareLsi53c895a(spec: ScsiDeviceSpec): PreparedDevice {
   });
   let config: Uint8Array;
   try {
-    config = encodeScsiConfig({ targets });
+    config = encodeScsiConfig({ targets, chip });
   } catch (err) {
     throw new DriveError(`${spec.id}: ${(err as Error).message}`);
   }
-  return { identity: lsi53c895aIdentity(), config, drives };
+  const romImage = chip === 'lsi53c875' && spec.romBar !== false ? loadOptionRom() : null;
+  return { identity: lsi53c895aIdentity(chip, romImage), config, drives };
 }

@@ -29,6 +29,9 @@ export interface PciIdentity {
   bars: (BarDecl | null)[];
   /** Expansion ROM size in bytes (power of two >= 2 KiB), or 0 for none. */
   romSize: number;
+  /** The ROM's contents when the host serves it (reads of the enabled ROM window are answered
+   *  by the bridge, never by the core); absent: the core's SPACE_ROM answers. */
+  romImage?: Uint8Array;
   /** Ports decoded regardless of BARs (compatibility-mode IDE), gated by COMMAND.IO like PIIX does. */
   legacyIo: LegacyIoRange[];
 }
@@ -44,4 +47,5 @@ export function validateIdentity(id: PciIdentity): void {
   if (id.romSize !== 0 && (id.romSize < 2048 || (id.romSize & (id.romSize - 1)) !== 0)) {
     throw new Error(`ROM size ${id.romSize} must be 0 or a power of two >= 2 KiB`);
   }
+  if (id.romImage && id.romImage.length > id.romSize) throw new Error(`ROM image of ${id.romImage.length} bytes does not fit the ${id.romSize}-byte ROM BAR`);
 }

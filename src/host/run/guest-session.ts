@@ -21,6 +21,9 @@ export interface GuestSessionOptions {
   remoteCommand: string;
   /** Arguments appended to it: the --device values. */
   remoteArgs: string[];
+  /** Boot through the BIOS from the disks instead of -kernel (the kit's GUEST_BOOT=bios),
+   *  with these extra QEMU arguments on the proxy side (e.g. -option-rom FILE). */
+  biosBoot?: { qemuArgs: string[] };
   memMiB: number;
   timeoutS: number;
   /** A console line, terminal control sequences removed (not called for a shell). */
@@ -69,9 +72,11 @@ const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export function runGuestSession(opts: GuestSessionOptions): Promise<GuestSessionResult> {
   const shell = opts.script === null;
-  const args = [join(opts.kit.kitDir, 'run-guest-remote.sh'), opts.kit.outDir, opts.script ?? '-', opts.devid, '--', ...opts.remoteArgs];
+  const args = [join(opts.kit.kitDir, 'run-guest-remote.sh'), opts.kit.outDir, opts.script ?? '-', opts.devid,
+    ...(opts.biosBoot?.qemuArgs ?? []), '--', ...opts.remoteArgs];
   const env = {
     ...process.env,
+    ...(opts.biosBoot ? { GUEST_BOOT: 'bios' } : {}),
     GUEST_REMOTE: opts.remoteCommand,
     GUEST_MEM: `${opts.memMiB}M`,
     GUEST_TIMEOUT: String(opts.timeoutS),

@@ -14,11 +14,19 @@ export type GuestJob = { kind: 'workload' } | { kind: 'script'; path: string } |
 /** The device behind the proxy: a fresh scratch disk, or what the user named. */
 export type RunDevice =
   | { kind: 'scratch'; sizeMiB: number }
+  /** `--boot scsi` without --device: a scratch boot disk (syslinux + the kit's Linux) on an
+   *  lsi53c875. */
+  | { kind: 'boot-scratch'; sizeMiB: number }
   /** `args`: the `--device` values as written, passed on to `hvmio remote`; `controller`: parsed. */
   | { kind: 'user'; args: string[]; controller: DeviceSpec };
 
+/** How the guest starts: QEMU loads the kit's kernel (-kernel), or the BIOS boots from the
+ *  SCSI disk through our option ROM (docs/option-rom.md). */
+export type BootMode = 'kernel' | 'scsi';
+
 export interface RunPlan {
   device: RunDevice;
+  boot: BootMode;
   job: GuestJob;
   /** Guest RAM in MiB (also the size of the memfd the remote maps). */
   memMiB: number;
@@ -37,6 +45,12 @@ const DEFAULT_MEM_MIB = 256;
 const MIN_MEM_MIB = 128;
 const MAX_MEM_MIB = 64 * 1024;
 const DEFAULT_TIMEOUT_S = 300;
+/** The scratch boot disk for --boot scsi: the kernel and initramfs take about 11 MiB. */
+export const DEFAULT_BOOT_DISK_MIB = 64;
+const MIN_BOOT_DISK_MIB = 16;
+const MAX_BOOT_DISK_MIB = 2048;
+/** The id of the controller with the scratch boot disk, and the proxy's DEVID for it. */
+export const BOOT_CONTROLLER_ID = 'scsi0';
 
 /** The id the scratch controller gets, and the proxy's DEVID for it. */
 export const SCRATCH_CONTROLLER_ID = 'ide0';
@@ -52,6 +66,7 @@ export function parseRunOptions(argv: string[]): RunPlan {
       mem: { type: 'string' },
       timeout: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      boot: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -59,6 +74,7 @@ export function parseRunOptions(argv: string[]): RunPlan {
   const deviceArgs = values.device ?? [];
   const plan: RunPlan = {
     device: { kind: 'scratch', sizeMiB: DEFAULT_SCRATCH_MIB },
+    boot: 'kernel',
     job: { kind: 'workload' },
     memMiB: values.mem === undefined ? DEFAULT_MEM_MIB : parseMemMiB(values.mem),
     timeoutS: values.timeout === undefined ? DEFAULT_TIMEOUT_S : wholeNumber(values.timeout, '--timeout', 1, 24 * 3600),
@@ -66,6 +82,10 @@ export function parseRunOptions(argv: string[]): RunPlan {
     help: values.help ?? false,
   };
   if (plan.help) return plan;
+  if (values.boot !== undefined) {
+    if (values.boot !== 'kernel' && values.boot !== 'scsi') throw new OptionError(`--boot: "${values.boot}" is not kernel or scsi`);
+    plan.boot = values.boot;
+  }
 
   if (values.shell && values.script !== undefined) throw new OptionError('--shell and --script exclude each other');
   if (values.shell) plan.job = { kind: 'shell' };
@@ -78,6 +98,13 @@ export function parseRunOptions(argv: string[]): RunPlan {
     plan.job = { kind: 'script', path: values.script };
   }
 
+  if (deviceArgs.length === 0 && plan.boot === 'scsi') {
+    const sizeMiB = values['size-mib'] === undefined
+      ? DEFAULT_BOOT_DISK_MIB
+      : wholeNumber(values['size-mib'], '--size-mib', MIN_BOOT_DISK_MIB, MAX_BOOT_DISK_MIB);
+    plan.device = { kind: 'boot-scratch', sizeMiB };
+    return plan;
+  }
   if (deviceArgs.length === 0) {
     if (values['size-mib'] !== undefined) {
       plan.device = { kind: 'scratch', sizeMiB: wholeNumber(values['size-mib'], '--size-mib', MIN_SCRATCH_MIB, MAX_SCRATCH_MIB) };
@@ -92,6 +119,14 @@ export function parseRunOptions(argv: string[]): RunPlan {
   const controller = specs[0]!;
   if (controller.kind === 'piix3-ide' && controller.mode !== 'native') {
     throw new OptionError(`--device ${controller.id}: mode=legacy cannot work through QEMU's proxy (it forwards BARs only)`);
+  }
+  if (plan.boot === 'scsi') {
+    if (controller.kind !== 'lsi53c895a' || controller.chip !== 'lsi53c875') {
+      throw new OptionError(
+        `--boot scsi: the option ROM drives an lsi53c875 (SeaBIOS claims a 1000:0012 with its own driver): use --device lsi53c875,id=ID,drive=BOOTDISK`,
+      );
+    }
+    if (!specDrives(controller).some((d) => d.media === 'disk')) throw new OptionError(`--boot scsi: ${controller.id} has no disk to boot from`);
   }
   if (plan.job.kind === 'workload' && !specDrives(controller).some((d) => d.media === 'disk')) {
     throw new OptionError(`--device ${controller.id}: the workload needs a disk (give --script or --shell otherwise)`);

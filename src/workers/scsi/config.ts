@@ -2,7 +2,7 @@
 // core's config_ptr() before calling init(config.length). Layout (little-endian), mirrored by
 // assembly/scsi/config.ts:
 //   0 u32 magic 'LSI1' (0x4C534931), 4 u32 target slots (16), 8 u32 flags (bit 0: firmware
-//   quirks), 12 u32 reserved (0)
+//   quirks), 12 u32 chip (0 the 53C895A, 1 the 53C875)
 //   16 + id*80, the target at SCSI ID id (0..15; 7 is the host adapter's own ID):
 //     +0 u8 kind (0 none, 1 disk, 2 test target), +1 u8 read-only, +2 u16 logical block size,
 //     +4 u32 drive (block_submit drive number), +8 u64 capacity in 512-byte sectors,
@@ -27,7 +27,12 @@ export const ScsiInitResult = {
   badSlots: 3,
   badTarget: 4,
   badFlags: 5,
+  badChip: 6,
 } as const;
+
+/** The family member the core presents (assembly/scsi/chip/chip-variant.ts). */
+export type ScsiChip = 'lsi53c895a' | 'lsi53c875';
+const CHIP_CODES: Record<ScsiChip, number> = { lsi53c895a: 0, lsi53c875: 1 };
 
 export type ScsiTargetKind = 'disk' | 'test';
 
@@ -59,6 +64,8 @@ export interface ScsiConfig {
    *  skipped, the target leaves the bus right after COMMAND COMPLETE. Linux's sym53c8xx
    *  works either way. Default true; false gives the strict SPI behaviour. */
   firmwareQuirks?: boolean;
+  /** Default lsi53c895a. */
+  chip?: ScsiChip;
 }
 
 function putAscii(bytes: Uint8Array, offset: number, width: number, text: string, what: string): void {
@@ -80,6 +87,7 @@ export function encodeScsiConfig(cfg: ScsiConfig): Uint8Array {
   view.setUint32(0, SCSI_CONFIG_MAGIC, true);
   view.setUint32(4, SCSI_TARGET_SLOTS, true);
   view.setUint32(8, cfg.firmwareQuirks === false ? 0 : SCSI_FLAG_FIRMWARE_QUIRKS, true);
+  view.setUint32(12, CHIP_CODES[cfg.chip ?? 'lsi53c895a'], true);
   cfg.targets.forEach((t, id) => {
     if (!t) return;
     if (id === SCSI_HOST_ADAPTER_ID) throw new RangeError(`SCSI ID ${id} is the host adapter's own`);
