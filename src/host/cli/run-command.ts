@@ -36,7 +36,13 @@ options:
                     plus ide-hd/ide-cd,bus=ID.N[,unit=0|1],drive=FILE for more drives; it
                     runs in PCI native mode (the proxy forwards BARs only). Or
                     lsi53c895a,id=ID[,drive=FILE][,cache=none|writeback][,readonly=on]
-                    (SCSI ID 0) plus scsi-hd,bus=ID.0[,scsi-id=N],drive=FILE for more disks
+                    (SCSI ID 0) plus scsi-hd,bus=ID.0[,scsi-id=N],drive=FILE for more disks. Or
+                    e1000,id=ID,netdev=NAME[,mac=52:54:00:XX:XX:XX][,link=on|off] with
+  --netdev SPEC     the NIC's backend, QEMU's names: user,id=NAME (passt) | stream,id=NAME,
+                    path=SOCKET or host=H,port=P[,server=on] | dgram,id=NAME,local=H:P,
+                    remote=H:P | tap,id=NAME,ifname=IF | hub,id=NAME,hubid=N. The e1000
+                    workload (guest/scripts/net-workload.sh) shows the driver and link, takes
+                    a DHCP lease and pings the gateway (meant for user networking)
   --size-mib N      size of the scratch disk in MiB (default 256, at least 16)
   --script FILE     run this guest script (busybox sh) instead of the workload
   --shell           a shell on the guest's serial console instead (Ctrl-A x quits QEMU)
@@ -103,6 +109,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     let devid: string;
     let deviceArgs: string[];
+    let netdevArgs: string[] = [];
     let kind: DeviceSpec['kind'];
     if (plan.device.kind === 'scratch') {
       scratch = createScratchDisk(plan.device.sizeMiB);
@@ -114,6 +121,7 @@ export async function main(argv: string[]): Promise<number> {
       devid = plan.device.controller.id;
       kind = plan.device.controller.kind;
       deviceArgs = plan.device.args;
+      netdevArgs = plan.device.netdevArgs;
     }
     const script = guestScript(plan, kind, root);
     say(
@@ -127,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
       script,
       devid,
       remoteCommand: `${process.execPath} ${hvmio} remote --stats`,
-      remoteArgs: deviceArgs.flatMap((d) => ['--device', d]),
+      remoteArgs: [...netdevArgs.flatMap((n) => ['--netdev', n]), ...deviceArgs.flatMap((d) => ['--device', d])],
       memMiB: plan.memMiB,
       timeoutS: plan.timeoutS,
       onConsoleLine: (line) => console.log(line),
@@ -145,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
 function guestScript(plan: RunPlan, kind: DeviceSpec['kind'], root: string): string | null {
   switch (plan.job.kind) {
     case 'workload':
-      return join(root, 'guest', 'scripts', kind === 'lsi53c895a' ? 'scsi-workload.sh' : 'ide-workload.sh');
+      return join(root, 'guest', 'scripts', kind === 'lsi53c895a' ? 'scsi-workload.sh' : kind === 'e1000' ? 'net-workload.sh' : 'ide-workload.sh');
     case 'script':
       return plan.job.path;
     case 'shell':

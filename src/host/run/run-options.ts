@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { specDrives, type DeviceSpec } from '../devices/device-spec.js';
 import { parseDeviceOptions } from '../cli/device-options.js';
 import { OptionError } from '../cli/keyval.js';
+import { parseNetdevOptions } from '../cli/netdev-options.js';
 
 /** What the guest runs: our workload, the user's script, or an interactive console. */
 export type GuestJob = { kind: 'workload' } | { kind: 'script'; path: string } | { kind: 'shell' };
@@ -15,7 +16,7 @@ export type GuestJob = { kind: 'workload' } | { kind: 'script'; path: string } |
 export type RunDevice =
   | { kind: 'scratch'; sizeMiB: number }
   /** `args`: the `--device` values as written, passed on to `hvmio remote`; `controller`: parsed. */
-  | { kind: 'user'; args: string[]; controller: DeviceSpec };
+  | { kind: 'user'; args: string[]; controller: DeviceSpec; netdevArgs: string[] };
 
 export interface RunPlan {
   device: RunDevice;
@@ -46,6 +47,7 @@ export function parseRunOptions(argv: string[]): RunPlan {
     args: argv,
     options: {
       device: { type: 'string', multiple: true },
+      netdev: { type: 'string', multiple: true },
       'size-mib': { type: 'string' },
       script: { type: 'string' },
       shell: { type: 'boolean', default: false },
@@ -78,14 +80,16 @@ export function parseRunOptions(argv: string[]): RunPlan {
     plan.job = { kind: 'script', path: values.script };
   }
 
+  const netdevArgs = values.netdev ?? [];
   if (deviceArgs.length === 0) {
+    if (netdevArgs.length > 0) throw new OptionError('--netdev without a --device e1000,netdev=... that uses it');
     if (values['size-mib'] !== undefined) {
       plan.device = { kind: 'scratch', sizeMiB: wholeNumber(values['size-mib'], '--size-mib', MIN_SCRATCH_MIB, MAX_SCRATCH_MIB) };
     }
     return plan;
   }
   if (values['size-mib'] !== undefined) throw new OptionError('--size-mib sizes the scratch disk; with --device the images are yours');
-  const specs = parseDeviceOptions(deviceArgs, { ideMode: 'native' });
+  const specs = parseDeviceOptions(deviceArgs, { ideMode: 'native' }, parseNetdevOptions(netdevArgs));
   if (specs.length !== 1) {
     throw new OptionError(`one controller per run: QEMU's proxy carries one PCI function (got ${specs.length})`);
   }
@@ -93,10 +97,10 @@ export function parseRunOptions(argv: string[]): RunPlan {
   if (controller.kind === 'piix3-ide' && controller.mode !== 'native') {
     throw new OptionError(`--device ${controller.id}: mode=legacy cannot work through QEMU's proxy (it forwards BARs only)`);
   }
-  if (plan.job.kind === 'workload' && !specDrives(controller).some((d) => d.media === 'disk')) {
+  if (plan.job.kind === 'workload' && controller.kind !== 'e1000' && !specDrives(controller).some((d) => d.media === 'disk')) {
     throw new OptionError(`--device ${controller.id}: the workload needs a disk (give --script or --shell otherwise)`);
   }
-  plan.device = { kind: 'user', args: deviceArgs, controller };
+  plan.device = { kind: 'user', args: deviceArgs, controller, netdevArgs };
   return plan;
 }
 
