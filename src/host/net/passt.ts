@@ -6,7 +6,7 @@
 // (0.0~git20230309): -f (foreground), -q (quiet), -s PATH (UNIX socket), -m MTU.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,9 @@ export class PasstError extends Error {
 
 /** The guest's MTU passt announces by DHCP: Ethernet's, which every e1000 setup takes. */
 const GUEST_MTU = 1500;
+/** passt refuses to keep root and switches to nobody (uid/gid 65534 on Debian); we say so
+ *  explicitly and let that user create its socket in our private directory. */
+const ROOT_RUNAS = 65534;
 const START_TIMEOUT_MS = 5000;
 
 export function passtAvailable(): boolean {
@@ -45,8 +48,13 @@ export class PasstProcess {
     }
     const dir = mkdtempSync(join(tmpdir(), 'hvmio-passt-'));
     const socketPath = join(dir, 'passt.socket');
+    const args = ['-f', '-q', '-s', socketPath, '-m', String(GUEST_MTU)];
+    if (process.getuid?.() === 0) {
+      chownSync(dir, ROOT_RUNAS, ROOT_RUNAS);
+      args.push('--runas', `${ROOT_RUNAS}:${ROOT_RUNAS}`);
+    }
     let stderr = '';
-    const child = spawn('passt', ['-f', '-q', '-s', socketPath, '-m', String(GUEST_MTU)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('passt', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
     });

@@ -14,6 +14,15 @@ import type { StreamAddress, StreamBackendSpec } from '../backend-spec.js';
 import { NetBackendError, TxQueueBound, type NetBackend, type NetBackendEvents, type TxOutcome } from './backend.js';
 import { StreamFrameReader, streamLengthPrefix } from './stream-framing.js';
 
+/** How long a client keeps trying a UNIX listener whose backlog is full. */
+const BUSY_LISTENER_RETRY_MS = 3000;
+
+class BusyListener extends Error {
+  constructor(readonly error: NetBackendError) {
+    super(error.message);
+  }
+}
+
 /** Bytes one read may take: several full-size frames, so that most arrive whole. */
 const READ_BUFFER_BYTES = 256 * 1024;
 
@@ -42,7 +51,20 @@ export class StreamBackend implements NetBackend {
   static async open(spec: StreamBackendSpec, events: NetBackendEvents): Promise<StreamBackend> {
     const b = new StreamBackend(spec, events);
     if (spec.server) await b.listen();
-    else await b.connectOnce();
+    else {
+      // A UNIX listener with a full backlog answers EAGAIN: passt takes one peer at a time and
+      // may still be closing the host's reachability probe (src/host/net/netdev-setup.ts).
+      const until = Date.now() + BUSY_LISTENER_RETRY_MS;
+      for (;;) {
+        try {
+          await b.connectOnce();
+          break;
+        } catch (err) {
+          if (!(err instanceof BusyListener) || Date.now() > until) throw err instanceof BusyListener ? err.error : err;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+    }
     return b;
   }
 
@@ -106,7 +128,10 @@ export class StreamBackend implements NetBackend {
         },
       };
       const s = a.kind === 'unix' ? connect({ path: a.path, onread }) : connect({ host: a.host, port: a.port, onread, noDelay: true });
-      const fail = (err: NodeJS.ErrnoException) => reject(new NetBackendError(`cannot connect to ${describeAddress(a)}: ${err.code ?? err.message}`));
+      const fail = (err: NodeJS.ErrnoException) => {
+        const error = new NetBackendError(`cannot connect to ${describeAddress(a)}: ${err.code ?? err.message}`);
+        reject(err.code === 'EAGAIN' ? new BusyListener(error) : error);
+      };
       s.once('error', fail);
       s.once('connect', () => {
         s.off('error', fail);
