@@ -16,6 +16,7 @@ import {
   BLOCK_WRITE,
   DMA_FAULT,
   DMA_OK,
+  NET_TX_BUSY,
   SG_ENTRY_SIZE,
   SG_FLAG_CORE_MEMORY,
   STATUS_EFAULT,
@@ -299,6 +300,11 @@ export async function loadCore<E extends CoreExports = CoreExports>(
       }
     },
     timer_arm() {},
+    // A network core without a backend attached (test/helpers/net-harness.ts provides one):
+    // every frame is refused as if the backend's queue were full.
+    net_transmit() {
+      return NET_TX_BUSY;
+    },
     log(level, ptr, len) {
       logs.push({ level, text: new TextDecoder().decode(mem().subarray(ptr, ptr + len)) });
     },
