@@ -30,7 +30,9 @@ if [ -s /tmp/lease ]; then
   ip route add default via "$router" 2>/dev/null
   ping -c 1 -W 3 "$router" >/dev/null 2>&1 || true
   out=$(ping -c 5 -W 3 "$router" 2>&1); rc=$?
-  step ping "$rc" "$(echo "$out" | tail -n1)"
+  hint=""
+  [ "$rc" = 0 ] || hint=" (with --netdev user, passt forwards pings through host ping sockets: see the note from hvmio remote above)"
+  step ping "$rc" "$(echo "$out" | tail -n1)$hint"
 fi
 echo "counters: rx_packets=$(cat /sys/class/net/eth0/statistics/rx_packets) tx_packets=$(cat /sys/class/net/eth0/statistics/tx_packets) rx_missed=$(cat /sys/class/net/eth0/statistics/rx_missed_errors)"
 exit $failed

@@ -36,6 +36,7 @@ export async function startDevice(spec: DeviceSpec, ctx: DeviceContext): Promise
   const { prepared, device } = prepare(spec);
   // A NIC's backend is checked and opened first: a bad one is an error before any worker runs.
   const netdev = spec.kind === 'e1000' ? await prepareNetdev(spec.netdev) : null;
+  if (netdev?.warning) ctx.log(`note: ${netdev.warning}`);
   const host = new DeviceHost({
     id: spec.id,
     device,

@@ -12,7 +12,7 @@ import type { NetWorkerBackend, StreamAddress } from '../../workers/net/backend-
 import { describeAddress } from '../../workers/net/backends/stream.js';
 import { hubFor } from './hub.js';
 import type { NetdevSpec } from './netdev-spec.js';
-import { PasstError, PasstProcess } from './passt.js';
+import { PasstError, PasstProcess, pingSocketsRefused } from './passt.js';
 
 export class NetdevError extends Error {
   override name = 'NetdevError';
@@ -24,6 +24,8 @@ export interface PreparedNetdev {
   forWorker(): { backend: NetWorkerBackend; transfer: Transferable[] };
   /** Releases what the host holds (passt, the TAP descriptor, the hub port). */
   close(): Promise<void>;
+  /** Something the user should know that does not stop the device (one line). */
+  warning?: string;
 }
 
 export async function prepareNetdev(spec: NetdevSpec): Promise<PreparedNetdev> {
@@ -48,7 +50,13 @@ export async function prepareNetdev(spec: NetdevSpec): Promise<PreparedNetdev> {
         throw err;
       }
       const backend: NetWorkerBackend = { type: 'stream', address: { kind: 'unix', path: passt.socketPath }, server: false };
-      return { spec, forWorker: () => ({ backend, transfer: [] }), close: () => passt.stop() };
+      const refused = pingSocketsRefused(PasstProcess.runGid());
+      return {
+        spec,
+        forWorker: () => ({ backend, transfer: [] }),
+        close: () => passt.stop(),
+        ...(refused ? { warning: `--netdev user,id=${spec.id}: ${refused}` } : {}),
+      };
     }
     case 'tap': {
       let fd: number;

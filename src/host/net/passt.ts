@@ -6,7 +6,7 @@
 // (0.0~git20230309): -f (foreground), -q (quiet), -s PATH (UNIX socket), -m MTU.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,20 @@ const GUEST_MTU = 1500;
  *  explicitly and let that user create its socket in our private directory. */
 const ROOT_RUNAS = 65534;
 const START_TIMEOUT_MS = 5000;
+
+/** Why pings through passt will get no answer on this host, or null: passt forwards ICMP echo
+ *  through ping sockets, which net.ipv4.ping_group_range must allow for its group. */
+export function pingSocketsRefused(gid: number): string | null {
+  let range: number[];
+  try {
+    range = readFileSync('/proc/sys/net/ipv4/ping_group_range', 'utf8').trim().split(/\s+/).map(Number);
+  } catch {
+    return null;
+  }
+  const [lo, hi] = range as [number, number];
+  if (gid >= lo && gid <= hi) return null;
+  return `net.ipv4.ping_group_range (${lo} ${hi}) does not include gid ${gid}: passt cannot forward the guest's pings (TCP and UDP work)`;
+}
 
 export function passtAvailable(): boolean {
   return spawnSync('passt', ['--version'], { stdio: 'ignore' }).error === undefined;
@@ -77,6 +91,11 @@ export class PasstProcess {
       await new Promise((r) => setTimeout(r, 20));
     }
     return p;
+  }
+
+  /** The group passt runs as (for pingSocketsRefused). */
+  static runGid(): number {
+    return process.getuid?.() === 0 ? ROOT_RUNAS : (process.getgid?.() ?? 0);
   }
 
   get running(): boolean {
