@@ -16,6 +16,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   ide: () => import('./ide-sim-throughput.js'),
   rss: () => import('./worker-rss.js'),
   'guest-ide': () => import('./guest-ide.js'),
+  'guest-net': () => import('./guest-net.js'),
 };
 
 function machine(): Record<string, string | number> {
