@@ -112,7 +112,7 @@ export class ReceiveRing {
    *  (BSEX with BSIZE 00) is taken as 2048. */
   bufferSize(): u32 {
     const code = (this.control >> RCTL_BSIZE_SHIFT) & 3;
-    if ((this.control & RCTL_BSEX) != 0 && code != 0) return 16384 >> code;
+    if ((this.control & RCTL_BSEX) != 0 && code != 0) return 32768 >> code;
     return 2048 >> code;
   }
 

@@ -51,6 +51,8 @@ class TransmitSlot {
   /** Built but refused with NET_TX_BUSY: sent again as is. */
   prepared: bool = false;
   wireLength: u32 = 0;
+  multicast: bool = false;
+  broadcast: bool = false;
 
   constructor(index: u32) {
     this.request = new RequestSlot(index);
@@ -136,13 +138,6 @@ export class TransmitRing {
 
   get descriptorCount(): u32 {
     return (this.lengthBytes & TDLEN_MASK) / TX_DESCRIPTOR_SIZE;
-  }
-
-  /** Frames whose segments the backend still holds. */
-  get inFlight(): u32 {
-    let n: u32 = 0;
-    for (let i: u32 = 0; i < TX_SLOTS; i++) if (unchecked(this.slots[i]).request.busy) n++;
-    return n;
   }
 
   // ---- register writes
@@ -321,6 +316,8 @@ export class TransmitRing {
           break;
         }
         slot.wireLength = this.segmenter.wireLength;
+        slot.multicast = this.segmenter.multicast;
+        slot.broadcast = this.segmenter.broadcast;
         slot.prepared = true;
         this.preparedSlot = slotIndex;
       }
@@ -347,16 +344,7 @@ export class TransmitRing {
   }
 
   private countSent(slot: TransmitSlot): void {
-    const header = slot.sg.count > 0 ? <usize>slot.sg.entryAddr(0) : 0;
-    // Broadcast/multicast from the destination's first byte: only known when the header is
-    // in core memory; plain frames count as unicast.
-    let broadcast = false;
-    let multicast = false;
-    if (header == slot.header) {
-      multicast = (load<u8>(header) & 1) != 0;
-      broadcast = multicast && load<u32>(header) == 0xffffffff && load<u16>(header, 4) == 0xffff;
-    }
-    this.stats.goodTransmit(slot.wireLength + 4, broadcast, multicast);
+    this.stats.goodTransmit(slot.wireLength + 4, slot.broadcast, slot.multicast);
   }
 
   /** Every segment handed out: the frame's descriptors are done from the ring's view. */

@@ -73,6 +73,9 @@ export class Segmenter {
   remaining: u32 = 0;
   /** Length (without FCS) and destination class of the last prepared frame. */
   wireLength: u32 = 0;
+  multicast: bool = false;
+  broadcast: bool = false;
+  private readonly destination: usize = heap.alloc(8);
 
   constructor(private readonly frame: FrameRanges) {}
 
@@ -149,6 +152,12 @@ export class Segmenter {
       length = MIN_PADDED_FRAME;
     }
     this.wireLength = length;
+    // The destination class for the statistics (BPTC/MPTC): from the header copy, or read
+    // from the guest's first buffer for a frame sent untouched.
+    const dst = headerBytes >= 6 ? header : this.destination;
+    if (headerBytes < 6 && !this.frame.copy(0, 6, this.destination)) return SEGMENT_BAD;
+    this.multicast = (load<u8>(dst) & 1) != 0;
+    this.broadcast = this.multicast && load<u32>(dst) == 0xffffffff && load<u16>(dst, 4) == 0xffff;
     return SEGMENT_OK;
   }
 

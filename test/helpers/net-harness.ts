@@ -58,6 +58,8 @@ export interface SentFrame {
   reqId: number;
   sg: SgEntry[];
   bytes: Uint8Array;
+  /** A guest range lay outside RAM: the backend would fail it (its bytes read as zero). */
+  fault: boolean;
 }
 
 export interface NetRigOptions {
@@ -183,13 +185,15 @@ export class NetRig {
     const total = sg.reduce((n, e) => n + e.len, 0);
     const bytes = new Uint8Array(total);
     let off = 0;
+    let fault = false;
     const mem = new Uint8Array(this.core.memory.buffer);
     for (const e of sg) {
-      if (!e.coreMemory && e.addr + e.len > this.ram.length) throw new Error(`SG entry outside RAM: ${e.addr}+${e.len}`);
-      bytes.set((e.coreMemory ? mem : this.ram).subarray(e.addr, e.addr + e.len), off);
+      if (e.coreMemory && e.addr + e.len > mem.length) throw new Error(`SG entry outside core memory: ${e.addr}+${e.len}`);
+      if (!e.coreMemory && e.addr + e.len > this.ram.length) fault = true;
+      else bytes.set((e.coreMemory ? mem : this.ram).subarray(e.addr, e.addr + e.len), off);
       off += e.len;
     }
-    const frame = { reqId, sg, bytes };
+    const frame = { reqId, sg, bytes, fault };
     this.sent.push(frame);
     this.inFlight.push(frame);
     return NET_TX_OK;
@@ -200,7 +204,7 @@ export class NetRig {
     let n = 0;
     while (this.inFlight.length > 0 && n < count) {
       const f = this.inFlight.shift()!;
-      this.core.net_tx_complete(f.reqId, STATUS_OK);
+      this.core.net_tx_complete(f.reqId, f.fault ? STATUS_EFAULT : STATUS_OK);
       n++;
     }
     return n;
