@@ -19,6 +19,7 @@ describe('--netdev', () => {
   it.each([
     ['stream,id=n0,path=/run/x.sock', { type: 'stream', id: 'n0', server: false, address: { kind: 'unix', path: '/run/x.sock' } }],
     ['stream,id=n0,addr.type=unix,addr.path=/run/x.sock,server=on', { type: 'stream', id: 'n0', server: true, address: { kind: 'unix', path: '/run/x.sock' } }],
+    ['stream,id=n2,path=/run/q.sock,reconnect=1', { type: 'stream', id: 'n2', server: false, reconnectS: 1, address: { kind: 'unix', path: '/run/q.sock' } }],
     ['stream,id=n1,host=127.0.0.1,port=5555', { type: 'stream', id: 'n1', server: false, address: { kind: 'inet', host: '127.0.0.1', port: 5555 } }],
     ['stream,id=n1,addr.type=inet,addr.host=::1,addr.port=5555,server=off', { type: 'stream', id: 'n1', server: false, address: { kind: 'inet', host: '::1', port: 5555 } }],
     ['dgram,id=d,local=127.0.0.1:4001,remote=127.0.0.1:4002', { type: 'dgram', id: 'd', local: { host: '127.0.0.1', port: 4001 }, remote: { host: '127.0.0.1', port: 4002 } }],
@@ -46,6 +47,8 @@ describe('--netdev', () => {
     ['stream,id=n0,host=example.org,port=1', /not an IPv4 or IPv6 address/],
     ['stream,id=n0,port=70000', /not a port number/],
     ['stream,id=n0,path=/a,server=maybe', /not on\/off/],
+    ['stream,id=n0,path=/a,server=on,reconnect=1', /reconnect= is for a client/],
+    ['stream,id=n0,path=/a,reconnect=soon', /not a number of seconds/],
     [`stream,id=n0,path=/${'x'.repeat(120)}`, /longer than a UNIX socket path/],
     ['dgram,id=d,local=127.0.0.1:1', /needs remote=HOST:PORT/],
     ['dgram,id=d,local=127.0.0.1,remote=127.0.0.1:2', /local "127.0.0.1" is not HOST:PORT/],

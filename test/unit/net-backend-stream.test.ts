@@ -153,6 +153,27 @@ describe('StreamBackend', () => {
     );
   });
 
+  it('client with reconnect: waits for a peer that is not there yet, and comes back after it drops the connection', async () => {
+    const log = new FrameLog();
+    const b = await StreamBackend.open({ type: 'stream', address: { kind: 'unix', path }, server: false, reconnectMs: 50 }, log.events);
+    cleanup.push(() => b.close());
+    expect(b.connected).toBe(false);
+    const lost: TxOutcome[] = [];
+    b.transmit([patternFrame(60, 1)], 60, (o) => lost.push(o));
+    await log.until(() => lost.length === 1);
+    expect(lost).toEqual(['no-peer']);
+    const peer = await peerServer();
+    const first = await peer.connected;
+    await log.until(() => b.connected, 5000, 'the first connection');
+    first.destroy();
+    await log.until(() => peer.sockets.length === 2 && b.connected, 5000, 'the second connection');
+    const f = patternFrame(90, 2);
+    b.transmit([f], f.length, () => {});
+    await log.until(() => unframe(peer.received()).length === 1, 5000, 'a frame over the new connection');
+    expect(unframe(peer.received())).toEqual([f]);
+    expect(log.peers).toEqual([true, false, true]);
+  });
+
   it('server: takes a client, exchanges frames, drops frames while nobody is connected, takes the next client', async () => {
     const log = new FrameLog();
     const b = await StreamBackend.open({ type: 'stream', address: { kind: 'unix', path }, server: true }, log.events);

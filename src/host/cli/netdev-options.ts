@@ -2,6 +2,8 @@
 // the short forms our docs use:
 //   --netdev stream,id=N,path=SOCKET[,server=on|off]        (QEMU: addr.type=unix,addr.path=)
 //   --netdev stream,id=N,host=H,port=P[,server=on|off]      (QEMU: addr.type=inet,addr.host=,addr.port=)
+//     a client may add reconnect=SECONDS (QEMU 8's key): keep trying to (re)connect, also at
+//     start, instead of failing when the peer is not listening yet
 //   --netdev dgram,id=N,local=H:P,remote=H:P                (QEMU: local.type=inet,local.host=,local.port=, remote.*)
 //   --netdev user,id=N                                       (passt, started by us)
 //   --netdev tap,id=N,ifname=NAME[,script=no][,downscript=no]
@@ -12,7 +14,7 @@ import type { InetAddress, NetdevSpec } from '../net/netdev-spec.js';
 import { NETDEV_TYPES } from '../net/netdev-spec.js';
 import { keyMap, OptionError, onOff, parseKeyval } from './keyval.js';
 
-const STREAM_KEYS = ['id', 'path', 'host', 'port', 'server', 'addr.type', 'addr.path', 'addr.host', 'addr.port'] as const;
+const STREAM_KEYS = ['id', 'path', 'host', 'port', 'server', 'reconnect', 'addr.type', 'addr.path', 'addr.host', 'addr.port'] as const;
 const DGRAM_KEYS = ['id', 'local', 'remote', 'local.type', 'local.host', 'local.port', 'remote.type', 'remote.host', 'remote.port'] as const;
 const USER_KEYS = ['id'] as const;
 const TAP_KEYS = ['id', 'ifname', 'script', 'downscript'] as const;
@@ -76,6 +78,15 @@ export function parseNetdev(text: string): NetdevSpec {
 }
 
 function streamSpec(id: string, m: Map<string, string>, what: string): NetdevSpec {
+  const spec = streamAddressSpec(id, m, what);
+  const r = m.get('reconnect');
+  if (r === undefined || spec.type !== 'stream') return spec;
+  if (spec.server) throw new OptionError(`${what}: reconnect= is for a client (server=off)`);
+  if (!/^\d+$/.test(r) || Number(r) > 3600) throw new OptionError(`${what}: reconnect "${r}" is not a number of seconds (0-3600)`);
+  return Number(r) > 0 ? { ...spec, reconnectS: Number(r) } : spec;
+}
+
+function streamAddressSpec(id: string, m: Map<string, string>, what: string): NetdevSpec {
   const server = m.has('server') ? onOff(m.get('server')!, `${what} server`) : false;
   const path = m.get('path') ?? m.get('addr.path');
   const host = m.get('host') ?? m.get('addr.host');

@@ -32,9 +32,12 @@ export async function prepareNetdev(spec: NetdevSpec): Promise<PreparedNetdev> {
   const what = `--netdev ${spec.type},id=${spec.id}`;
   switch (spec.type) {
     case 'stream': {
+      // With reconnect= the peer may come later (QEMU's own client then keeps trying too).
       if (spec.server) await checkListen(spec.address, what);
-      else await checkConnect(spec.address, what);
-      const backend: NetWorkerBackend = { type: 'stream', address: spec.address, server: spec.server };
+      else if (!spec.reconnectS) await checkConnect(spec.address, what);
+      const backend: NetWorkerBackend = {
+        type: 'stream', address: spec.address, server: spec.server, ...(spec.reconnectS ? { reconnectMs: spec.reconnectS * 1000 } : {}),
+      };
       return simple(spec, backend);
     }
     case 'dgram': {

@@ -9,7 +9,7 @@ export interface InetAddress {
 }
 
 export type NetdevSpec =
-  | { type: 'stream'; id: string; address: StreamAddress; server: boolean }
+  | { type: 'stream'; id: string; address: StreamAddress; server: boolean; reconnectS?: number }
   | { type: 'dgram'; id: string; local: InetAddress; remote: InetAddress }
   | { type: 'user'; id: string }
   | { type: 'tap'; id: string; ifname: string }

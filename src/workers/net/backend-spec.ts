@@ -12,6 +12,9 @@ export interface StreamBackendSpec {
   address: StreamAddress;
   /** Listen and take one peer at a time (QEMU's server=on), instead of connecting. */
   server: boolean;
+  /** Client only: retry a failed or lost connection after this many ms (QEMU 8's
+   *  reconnect=SECONDS); 0 or absent: connect once at start, and a peer that goes stays gone. */
+  reconnectMs?: number;
   /** Server only: a socket the host already listens on, so the address is bound before the
    *  guest starts (a bad address is then a start-up error, not a silent worker failure). */
   listenFd?: number;

@@ -37,6 +37,9 @@ export class StreamBackend implements NetBackend {
   private closed = false;
   private readonly bound: TxQueueBound;
   private readonly readBuffer = new Uint8Array(READ_BUFFER_BYTES);
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** Set in reconnect mode: starts the next connection attempt. */
+  private reconnect: (() => void) | null = null;
   /** Frames with an invalid length prefix (zero or above MAX_FRAME_BYTES). */
   invalidFrames = 0;
 
@@ -51,6 +54,7 @@ export class StreamBackend implements NetBackend {
   static async open(spec: StreamBackendSpec, events: NetBackendEvents): Promise<StreamBackend> {
     const b = new StreamBackend(spec, events);
     if (spec.server) await b.listen();
+    else if (spec.reconnectMs) b.keepConnecting();
     else {
       // A UNIX listener with a full backlog answers EAGAIN: passt takes one peer at a time and
       // may still be closing the host's reachability probe (src/host/net/netdev-setup.ts).
@@ -102,8 +106,22 @@ export class StreamBackend implements NetBackend {
     return true;
   }
 
+  /** reconnect=: connect now and whenever the connection fails or drops, every reconnectMs,
+   *  until closed. Frames sent meanwhile are dropped as on an unplugged wire. */
+  private keepConnecting(): void {
+    const attempt = (): void => {
+      if (this.closed) return;
+      this.connectOnce().catch(() => {
+        if (!this.closed) this.retryTimer = setTimeout(attempt, this.spec.reconnectMs);
+      });
+    };
+    this.reconnect = attempt;
+    attempt();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.socket?.destroy();
     this.socket = null;
     if (this.server) await new Promise<void>((r) => this.server!.close(() => r()));
@@ -170,7 +188,10 @@ export class StreamBackend implements NetBackend {
     });
     s.once('close', () => {
       if (this.socket === s) this.socket = null;
-      if (!this.closed) this.events.peer(false, `${describeAddress(this.spec.address)} closed the connection`);
+      if (this.closed) return;
+      this.events.peer(false, `${describeAddress(this.spec.address)} closed the connection`);
+      const again = this.reconnect;
+      if (again) this.retryTimer = setTimeout(again, this.spec.reconnectMs);
     });
     this.events.peer(true);
   }
