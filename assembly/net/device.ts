@@ -16,8 +16,8 @@ import { TransmitRing } from './tx-ring';
 
 const SPACE_BAR1: u32 = SPACE_BAR0 + 1;
 const REGISTER_WORDS: u32 = R.MMIO_SIZE / 4;
-/** How long the link stays down after a crash restart: longer than Linux e1000's 2 s
- *  watchdog period, so that the driver sees the link drop (see E1000.crashRecovery). */
+/** How long the link stays down when a crash-restarted core asks the driver for a reset:
+ *  longer than Linux e1000's 2 s watchdog period (see E1000.crashRecovery). */
 const CRASH_LINK_DOWN_NS: i64 = 3_000_000_000;
 /** The interrupt causes every e1000 driver enables (Linux IMS_ENABLE_MASK). */
 const DRIVER_INTERRUPT_MASK: u32 = R.ICR_RXT0 | R.ICR_TXDW | R.ICR_RXDMT0 | R.ICR_RXSEQ | R.ICR_LSC;
@@ -41,6 +41,8 @@ export class E1000 {
   private mdic: u32 = 0;
   private eerd: u32 = 0;
   private ioAddress: u32 = 0;
+  /** Restarted after a crash and not yet reset by the driver (see crashRecovery). */
+  private awaitingDriverReset: bool = false;
 
   constructor() {
     const mac = new MacState();
@@ -67,6 +69,7 @@ export class E1000 {
 
   /** PCI reset / power on: MAC and PHY to defaults; the PHY starts negotiating. */
   powerOnReset(): void {
+    this.awaitingDriverReset = false;
     this.resetMac();
     this.mac.linkUp = false;
     timer_arm(TIMER_AUTONEG, -1);
@@ -75,19 +78,26 @@ export class E1000 {
 
   /** After the previous core trapped. The MMIO registers are not replayed (only PCI config
    *  is), so the driver's rings, RCTL/TCTL and interrupt mask are gone while the driver
-   *  believes them set. Linux e1000 recovers from that only through a full adapter reset,
-   *  which its watchdog schedules when the link is down with transmit work queued, or on a
-   *  transmit hang (then the stack's tx timeout). To trigger it: the interrupt mask every
-   *  e1000 driver uses is restored (so the driver hears about it at all, and its watchdog's
-   *  ICS writes keep its NAPI poll and hang detection running), LSC is raised with the link
-   *  down, and the link stays down for longer than one watchdog period before it comes back
-   *  through autonegotiation. Transmits queued meanwhile never complete, so one of the two
-   *  paths resets the adapter, which reprograms every register. */
+   *  believes them set, and only a full adapter reset by the driver recovers. Linux e1000
+   *  resets the adapter from its watchdog when it finds the link down while transmit work is
+   *  queued (its transmit hang detection alone does not reset it). So: the interrupt mask
+   *  every e1000 driver uses is restored (the driver would not hear of a link change
+   *  otherwise), and the first TDT write — the driver queueing transmit work that can never
+   *  complete — drops the link with LSC for longer than the watchdog period (see
+   *  writeRegister). The driver's reset (CTRL.RST) ends this state. Checked with a real
+   *  Linux 6.1 guest: the watchdog reports the link down and resets the adapter at once. */
   crashRecovery(): void {
     this.powerOnReset();
-    timer_arm(TIMER_AUTONEG, CRASH_LINK_DOWN_NS);
     this.interrupts.setMask(DRIVER_INTERRUPT_MASK);
-    this.interrupts.raise(R.ICR_LSC);
+    this.awaitingDriverReset = true;
+  }
+
+  /** The driver queued transmit work on a core that lost its registers: pull the link. */
+  private demandDriverReset(): void {
+    if (!this.mac.linkUp) return;
+    this.phy.restartNegotiation();
+    timer_arm(TIMER_AUTONEG, CRASH_LINK_DOWN_NS);
+    this.updateLink();
   }
 
   /** Software reset (CTRL.RST, SDM 14.3.3): everything but the PHY and PCI state. */
@@ -320,7 +330,10 @@ export class E1000 {
       case R.REG_TDBAH: this.tx.writeBaseHigh(value); break;
       case R.REG_TDLEN: this.tx.writeLength(value); break;
       case R.REG_TDH: this.tx.writeHead(value); break;
-      case R.REG_TDT: this.tx.writeTail(value); break;
+      case R.REG_TDT:
+        this.tx.writeTail(value);
+        if (this.awaitingDriverReset) this.demandDriverReset();
+        break;
       case R.REG_TIDV: this.interrupts.writeTransmitDelay(value); break;
       case R.REG_TADV: this.interrupts.writeTransmitAbsolute(value); break;
       case R.REG_TXDCTL: this.tx.descriptorControl = value; break;
@@ -332,6 +345,7 @@ export class E1000 {
    *  (link down) until cleared, then it negotiates again. */
   private writeControl(value: u32): void {
     if ((value & R.CTRL_RST) != 0) {
+      this.awaitingDriverReset = false;
       this.resetMac();
       this.updateLink();
       return;

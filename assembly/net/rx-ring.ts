@@ -8,7 +8,7 @@
 // descriptors outside guest RAM).
 
 import {
-  CorePtr, DMA_OK, NET_RX_BAD_LENGTH, NET_RX_DISABLED, NET_RX_FILTERED, NET_RX_HEADER_MAX,
+  CorePtr, DMA_OK, GuestPhysAddr, NET_RX_BAD_LENGTH, NET_RX_DISABLED, NET_RX_FILTERED, NET_RX_HEADER_MAX,
   NET_RX_NO_BUFFER, SG_FLAG_CORE_MEMORY, STATUS_OK, dma_read, dma_write,
 } from '../common/abi';
 import { SgList } from '../common/sg-list';
@@ -89,7 +89,7 @@ export class ReceiveRing {
     this.reserved = false;
   }
 
-  get base(): u64 {
+  get base(): GuestPhysAddr {
     return ((<u64>this.baseHigh << 32) | <u64>this.baseLow) & RING_BASE_MASK;
   }
 
@@ -245,7 +245,7 @@ export class ReceiveRing {
       const k = at / bufferSize;
       const within = at % bufferSize;
       const chunk = min(left, bufferSize - within);
-      const buffer = load<u64>(this.descriptors + <usize>k * RX_DESCRIPTOR_SIZE);
+      const buffer: GuestPhysAddr = load<u64>(this.descriptors + <usize>k * RX_DESCRIPTOR_SIZE);
       this.sg.append(buffer + <u64>within, chunk, 0);
       at += chunk;
       left -= chunk;

@@ -4,6 +4,8 @@
 // interleaves them must not have one clobber the other; Linux reloads a context before every
 // offloaded frame anyway).
 
+import { GuestPhysAddr } from '../common/abi';
+
 export const TX_DESCRIPTOR_SIZE: u32 = 16;
 
 // Command bits (byte 11, legacy CMD / data DCMD / context TUCMD share these positions)
@@ -29,7 +31,7 @@ export const POPTS_TXSM: u32 = 1 << 1;
 export const TXD_STATUS_DD: u8 = 1;
 
 /** A descriptor as read from the ring (core memory at `ptr`). */
-@inline export function descriptorAddress(ptr: usize): u64 { return load<u64>(ptr); }
+@inline export function descriptorAddress(ptr: usize): GuestPhysAddr { return load<u64>(ptr); }
 @inline export function descriptorLengthWord(ptr: usize): u32 { return load<u32>(ptr, 8); }
 @inline export function descriptorUpperWord(ptr: usize): u32 { return load<u32>(ptr, 12); }
 @inline export function descriptorCommand(ptr: usize): u32 { return <u32>load<u8>(ptr, 11); }

@@ -3,7 +3,7 @@
 // references these ranges. Reading them into scratch is only done to checksum them or to
 // take a copy of the headers that offload rewrites.
 
-import { DMA_OK, dma_read } from '../common/abi';
+import { DMA_OK, GuestPhysAddr, dma_read } from '../common/abi';
 import { SgList } from '../common/sg-list';
 import { OnesComplementSum } from './checksum';
 
@@ -26,7 +26,7 @@ export class FrameRanges {
     this.overflowed = false;
   }
 
-  add(addr: u64, len: u32): void {
+  add(addr: GuestPhysAddr, len: u32): void {
     if (len == 0) return;
     if (this.count >= MAX_FRAME_RANGES || <u64>this.totalLength + <u64>len > 0x7fffffff) {
       this.overflowed = true;

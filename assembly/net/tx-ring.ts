@@ -10,7 +10,7 @@
 // longer than the frame, buffers outside guest RAM) are dropped: their descriptors are
 // written back and the walk goes on.
 
-import { DMA_OK, NET_TX_BUSY, NET_TX_OK, dma_read, dma_write, net_transmit } from '../common/abi';
+import { DMA_OK, GuestPhysAddr, NET_TX_BUSY, NET_TX_OK, dma_read, dma_write, net_transmit } from '../common/abi';
 import { RequestSlot, requestSlotOf } from '../common/request-slot';
 import { SgList } from '../common/sg-list';
 import { Interrupts } from './interrupts';
@@ -68,7 +68,7 @@ class FrameRecord {
   used: bool = false;
   /** Segments are still being handed out. */
   open: bool = false;
-  base: u64 = 0;
+  base: GuestPhysAddr = 0;
   ringSize: u32 = 0;
   first: u32 = 0;
   descriptors: u32 = 0;
@@ -132,7 +132,7 @@ export class TransmitRing {
     for (let i: u32 = 0; i < MAX_RING_DESCRIPTORS; i++) unchecked(this.marks[i] = 0);
   }
 
-  get base(): u64 {
+  get base(): GuestPhysAddr {
     return ((<u64>this.baseHigh << 32) | <u64>this.baseLow) & ~<u64>0xf;
   }
 

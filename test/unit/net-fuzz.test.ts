@@ -71,6 +71,7 @@ describe('e1000 fuzz', () => {
         if (step % 200 === 0) {
           // What a driver's watchdog would do: reprogram everything, so that the chaos also
           // runs against working rings.
+          rig.write(REG.CTRL, 1 << 26);
           rig.write(REG.CTRL, (1 << 31) | (1 << 6));
           rig.write(REG.CTRL, 1 << 6);
           rig.advance(100_000_000n);
