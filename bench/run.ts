@@ -17,6 +17,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   rss: () => import('./worker-rss.js'),
   'guest-ide': () => import('./guest-ide.js'),
   'guest-scsi': () => import('./guest-scsi.js'),
+  'guest-net': () => import('./guest-net.js'),
 };
 
 function machine(): Record<string, string | number> {

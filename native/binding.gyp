@@ -1,5 +1,5 @@
 # The hvmio native addon: the few system calls the QEMU multi-process transport needs and Node
-# lacks (fd passing over UNIX sockets, socketpair, poll, readiness on the event loop, shared mmap).
+# lacks (fd passing over UNIX sockets, socketpair, poll, readiness on the event loop, shared mmap), and TAP devices for the network backend.
 # See docs/native-addon.md.
 # Built by scripts/build-native.mjs; the result is copied to build/native/hvmio_native.node.
 {
@@ -15,6 +15,7 @@
         'src/shared-mapping.cc',
         'src/memfd.cc',
         'src/fd-watch.cc',
+        'src/tap.cc',
       ],
       # node-addon-api with C++ exceptions: a thrown Napi::Error becomes a JS exception.
       'dependencies': [

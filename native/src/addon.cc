@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   hvmio::RegisterSharedMapping(env, exports);
   hvmio::RegisterMemfd(env, exports);
   hvmio::RegisterFdWatch(env, exports);
+  hvmio::RegisterTap(env, exports);
   return exports;
 }
 

@@ -11,5 +11,6 @@ void RegisterPollIn(Napi::Env env, Napi::Object exports);          // pollIn
 void RegisterSharedMapping(Napi::Env env, Napi::Object exports);   // mapShared, mappingCount
 void RegisterMemfd(Napi::Env env, Napi::Object exports);           // memfdCreate
 void RegisterFdWatch(Napi::Env env, Napi::Object exports);         // watchReadable
+void RegisterTap(Napi::Env env, Napi::Object exports);             // tapOpen, tapRead, tapWritev
 
 }  // namespace hvmio

@@ -8,7 +8,9 @@ import type { HostBridge } from './bridge.js';
 import { DeviceHost } from './device-host.js';
 import type { DeviceEndpoint } from './device-endpoint.js';
 import type { DeviceSpec } from './devices/device-spec.js';
+import { prepareE1000 } from './devices/e1000.js';
 import { prepareLsi53c895a } from './devices/lsi53c895a.js';
+import { prepareNetdev } from './net/netdev-setup.js';
 import { preparePiix3 } from './devices/piix3-ide.js';
 import type { PreparedDevice } from './devices/prepared-device.js';
 import type { Bdf, PciFunction } from './pci/pci-bus.js';
@@ -32,6 +34,9 @@ export interface BuiltDevice {
 /** Creates, registers and starts the device. On failure nothing stays registered or running. */
 export async function startDevice(spec: DeviceSpec, ctx: DeviceContext): Promise<BuiltDevice> {
   const { prepared, device } = prepare(spec);
+  // A NIC's backend is checked and opened first: a bad one is an error before any worker runs.
+  const netdev = spec.kind === 'e1000' ? await prepareNetdev(spec.netdev) : null;
+  if (netdev?.warning) ctx.log(`note: ${netdev.warning}`);
   const host = new DeviceHost({
     id: spec.id,
     device,
@@ -43,6 +48,7 @@ export async function startDevice(spec: DeviceSpec, ctx: DeviceContext): Promise
     onIrq: ctx.onIrq,
     onRestart: () => ctx.bridge.replayDeviceConfig(fn),
     log: ctx.log,
+    ...(netdev ? { net: () => netdev.forWorker(), release: () => netdev.close() } : {}),
   });
   const fn = ctx.bridge.bus.add(ctx.bdf, spec.id, prepared.identity, host);
   host.onIntx = (level) => fn.config.setInterruptStatus(level);
@@ -50,17 +56,20 @@ export async function startDevice(spec: DeviceSpec, ctx: DeviceContext): Promise
     await host.start();
   } catch (err) {
     ctx.bridge.bus.remove(ctx.bdf);
+    await netdev?.close();
     throw err;
   }
   return { host, fn };
 }
 
 /** The checked identity, config and drives of a spec, and the core/worker folder that runs it. */
-function prepare(spec: DeviceSpec): { prepared: PreparedDevice; device: 'ide' | 'scsi' } {
+function prepare(spec: DeviceSpec): { prepared: PreparedDevice; device: 'ide' | 'scsi' | 'net' } {
   switch (spec.kind) {
     case 'piix3-ide':
       return { prepared: preparePiix3(spec), device: 'ide' };
     case 'lsi53c895a':
       return { prepared: prepareLsi53c895a(spec), device: 'scsi' };
+    case 'e1000':
+      return { prepared: prepareE1000(spec), device: 'net' };
   }
 }

@@ -3,7 +3,8 @@
 // core traps or the thread dies. While the device is down it behaves like an absent PCI
 // function: reads return all-ones and writes are dropped (DESIGN.md "Supervision").
 
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
+import type { NetWorkerBackend } from '../workers/net/backend-spec.js';
 import type { Remote } from 'comlink';
 import type { GuestRam } from '../shared-mem/guest-ram.js';
 import { IOREQ_TYPE_COPY, IOREQ_TYPE_PCI_CONFIG, IOREQ_TYPE_PIO, type Ioreq } from '../shared-mem/ioreq.js';
@@ -30,6 +31,10 @@ export interface DeviceHostOptions {
   /** Called after a restarted worker is serving again, to restore configuration. */
   onRestart?(): void;
   log?(line: string): void;
+  /** A NIC's network backend, asked for each worker start (a hub hands out a new port). */
+  net?(): { backend: NetWorkerBackend; transfer: Transferable[] };
+  /** Releases what the device holds outside its worker (passt, a TAP descriptor), after stop. */
+  release?(): Promise<void>;
 }
 
 export interface DeviceStats extends WorkerStats {
@@ -78,6 +83,8 @@ export class DeviceHost implements DeviceEndpoint {
   });
   private lastStats: WorkerStats | null = null;
   private irqsOnDemand = false;
+  /** Link state the control plane last set (network devices), re-applied after a restart. */
+  private linkUp: boolean | null = null;
 
   constructor(private readonly opts: DeviceHostOptions) {}
 
@@ -200,6 +207,19 @@ export class DeviceHost implements DeviceEndpoint {
     await p;
   }
 
+  /** Network devices: plug (true) or pull (false) the cable; the guest sees a link change
+   *  (LSC). Kept across a worker restart. */
+  async setLink(up: boolean): Promise<void> {
+    if (!this.opts.net) throw new Error(`${this.opts.id} is not a network device`);
+    this.linkUp = up;
+    const inc = this.current;
+    if (!inc || this.state !== 'up') return;
+    // The method exists on a network worker's API only (DeviceControlApi.setLink is optional).
+    const p = (inc.control as unknown as { setLink(up: boolean): Promise<void> }).setLink(up);
+    inc.ring.kick();
+    await p;
+  }
+
   /** PCI RST# (QEMU's DEVICE_RESET): the core returns to its power-on state, INTx drops. */
   async reset(): Promise<void> {
     const inc = this.current;
@@ -252,12 +272,14 @@ export class DeviceHost implements DeviceEndpoint {
     releaseRemote(inc.control);
     await inc.worker.terminate();
     await inc.exited;
+    await this.opts.release?.();
   }
 
   private async spawn(): Promise<Incarnation> {
     const ring = RequestRing.create(RING_SLOTS);
     const irq = IrqLines.create();
     const { port1, port2 } = new MessageChannel();
+    const net = this.opts.net?.();
     const data: DeviceWorkerData = {
       id: this.opts.id,
       wasmPath: coreWasm(this.opts.device),
@@ -269,8 +291,9 @@ export class DeviceHost implements DeviceEndpoint {
       policy: this.opts.policy,
       faultInjection: this.opts.faultInjection ?? false,
       controlPort: port2,
+      net: net?.backend,
     };
-    const worker = new Worker(workerEntry(this.opts.device), { workerData: data, transferList: [port2] });
+    const worker = new Worker(workerEntry(this.opts.device), { workerData: data, transferList: [port2, ...(net?.transfer ?? [])] });
     const control = wrapPort<DeviceControlApi>(port1);
     const abort = { aborted: false };
     let fatal = '';
@@ -329,6 +352,7 @@ export class DeviceHost implements DeviceEndpoint {
       this.restarts++;
       this.state = 'up';
       this.opts.onRestart?.();
+      if (this.linkUp !== null) await this.setLink(this.linkUp);
     } catch (err) {
       this.opts.log?.(`${this.opts.id}: restart failed: ${(err as Error).message}`);
     }

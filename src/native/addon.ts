@@ -48,6 +48,9 @@ interface NativeAddon {
   mappingCount(): number;
   memfdCreate(name: string, size: number): Fd;
   watchReadable(fd: Fd, onReadable: (this: FdWatch) => void): FdWatch;
+  tapOpen(ifname: string): { fd: Fd; ifname: string };
+  tapRead(fd: Fd, buffer: Uint8Array): number;
+  tapWritev(fd: Fd, segments: readonly Uint8Array[]): number;
 }
 
 /** A failed system call, shaped like Node's own (`code` is the errno name, e.g. 'EBADF'). */
@@ -175,4 +178,26 @@ export function watchReadable(fd: Fd, onReadable: (this: FdWatch) => void): FdWa
 /** True if `err` is a system error from the addon (or from Node) with this errno name. */
 export function isSystemError(err: unknown, code: string): err is NativeSystemError {
   return err instanceof Error && (err as Partial<NativeSystemError>).code === code;
+}
+
+/**
+ * Opens /dev/net/tun as the TAP interface `ifname` (created if absent, which needs
+ * CAP_NET_ADMIN) with IFF_TAP | IFF_NO_PI: each read and write is one Ethernet frame with no
+ * prefix. The descriptor is non-blocking and close-on-exec. Throws a system error (ENOENT: no
+ * /dev/net/tun; EPERM: no permission; EBUSY: the interface is in use).
+ */
+export function tapOpen(ifname: string): { fd: Fd; ifname: string } {
+  return addon().tapOpen(ifname);
+}
+
+/** Reads one frame into `buffer` (its length bounds the frame); the frame's length, or -1 if
+ *  none is waiting (EAGAIN). A frame longer than the buffer is truncated by the kernel. */
+export function tapRead(fd: Fd, buffer: Uint8Array): number {
+  return addon().tapRead(fd, buffer);
+}
+
+/** Writes one frame, the concatenation of `segments`, with writev (no copy); bytes written,
+ *  or -1 if the interface cannot take it now (EAGAIN). Views of a SharedArrayBuffer work. */
+export function tapWritev(fd: Fd, segments: readonly Uint8Array[]): number {
+  return addon().tapWritev(fd, segments);
 }

@@ -56,6 +56,10 @@ export interface RemoteGuestOptions {
   /** Replace our remote with another command (QEMU's own remote for reference runs). */
   remoteCommand?: string;
   env?: Record<string, string>;
+  /** Each console line as it comes (for tests that act on the host while the guest runs). */
+  onLine?: (line: string) => void;
+  /** Run the kit's runner through this command prefix (e.g. ip netns exec NS). */
+  wrapper?: string[];
 }
 
 export function runGuestWithRemote(opts: RemoteGuestOptions): Promise<GuestRun> {
@@ -67,10 +71,19 @@ export function runGuestWithRemote(opts: RemoteGuestOptions): Promise<GuestRun> 
   const args = [join(kitDir, 'run-guest-remote.sh'), guestOut, scriptPath, opts.devid, ...(opts.proxyArgs ?? []), '--', ...opts.remoteArgs];
   const env = { ...process.env, GUEST_REMOTE: remote, GUEST_TIMEOUT: String(opts.timeoutS ?? 300), ...opts.env };
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = [...(opts.wrapper ?? []), 'bash', ...args];
+    const child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let partial = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!opts.onLine) return;
+      partial += d.toString();
+      const parts = partial.split('\n');
+      partial = parts.pop()!;
+      for (const l of parts) opts.onLine(l.replace(/\r$/, ''));
+    });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve(parseRun(code ?? -1, out, err)));

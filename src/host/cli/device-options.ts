@@ -9,6 +9,9 @@
 //   --device lsi53c875,... the same controller as the LSI 53C875 (1000:000F), as QEMU names
 //     each LSI chip it models by its own device name (lsi53c895a, lsi53c810)
 //   --device scsi-hd,bus=scsi0.0[,scsi-id=N],drive=other.img[,cache=...][,readonly=on]
+//   --device e1000,id=nic0,netdev=NAME[,mac=52:54:00:12:34:56][,link=on|off]
+//     (netdev names a --netdev; each serves one NIC; without mac= the address is QEMU's
+//     52:54:00 prefix and three bytes derived from the id, the same on every run)
 // bus=ID.N picks channel N of IDE controller ID, as QEMU's ide-hd/ide-cd do; a SCSI
 // controller has one bus, ID.0. A scsi-hd without scsi-id takes the lowest free ID, as
 // QEMU's does; explicit IDs are placed first, so the order of the options does not matter.
@@ -19,30 +22,38 @@ import {
   type CacheMode,
   type DeviceSpec,
   type DriveSpec,
+  type E1000DeviceSpec,
   type IdeDeviceSpec,
   type ScsiDeviceSpec,
 } from '../devices/device-spec.js';
 import type { ScsiChip } from '../../workers/scsi/config.js';
+import { defaultMacFor } from '../devices/e1000.js';
+import type { NetdevSpec } from '../net/netdev-spec.js';
+import { parseMac, type MacAddress } from '../../workers/net/config.js';
 import { keyMap, OptionError, oneOf, onOff, parseKeyval, type KeyvalOption } from './keyval.js';
 
 const IDE_CONTROLLER_KEYS = ['id', 'drive', 'cache', 'media', 'mode', 'readonly'] as const;
 const IDE_DRIVE_KEYS = ['bus', 'unit', 'drive', 'cache', 'readonly'] as const;
 const SCSI_CONTROLLER_KEYS = ['id', 'drive', 'cache', 'readonly'] as const;
 const SCSI_DISK_KEYS = ['bus', 'scsi-id', 'drive', 'cache', 'readonly'] as const;
-const KNOWN = ['piix3-ide', 'ide-hd', 'ide-cd', 'lsi53c895a', 'lsi53c875', 'scsi-hd'];
-const CONTROLLERS = ['piix3-ide', 'lsi53c895a', 'lsi53c875'];
+const E1000_KEYS = ['id', 'netdev', 'mac', 'link'] as const;
+const KNOWN = ['piix3-ide', 'ide-hd', 'ide-cd', 'lsi53c895a', 'lsi53c875', 'scsi-hd', 'e1000'];
+const CONTROLLERS = ['piix3-ide', 'lsi53c895a', 'lsi53c875', 'e1000'];
 
 export interface ParseDefaults {
   /** Mode for controllers that do not say: legacy under sim, native behind QEMU's proxy. */
   ideMode: IdeDeviceSpec['mode'];
 }
 
-export function parseDeviceOptions(values: string[], defaults: ParseDefaults): DeviceSpec[] {
+/** `netdevs`: the parsed `--netdev` options by id; every one must be used by exactly one NIC. */
+export function parseDeviceOptions(values: string[], defaults: ParseDefaults, netdevs: ReadonlyMap<string, NetdevSpec> = new Map()): DeviceSpec[] {
+  const netdevUsers = new Map<string, string>();
   const controllers = new Map<string, DeviceSpec>();
   const order: DeviceSpec[] = [];
   const attached: KeyvalOption[] = [];
   let anonIde = 0;
   let anonScsi = 0;
+  let anonNic = 0;
   for (const text of values) {
     const opt = parseKeyval(text, '--device');
     if (!KNOWN.includes(opt.driver)) {
@@ -55,7 +66,9 @@ export function parseDeviceOptions(values: string[], defaults: ParseDefaults): D
     const spec =
       opt.driver === 'piix3-ide'
         ? ideController(keyMap(opt, IDE_CONTROLLER_KEYS, '--device'), () => `ide${anonIde++}`, defaults)
-        : scsiController(keyMap(opt, SCSI_CONTROLLER_KEYS, '--device'), () => `scsi${anonScsi++}`, opt.driver as ScsiChip);
+        : opt.driver === 'e1000'
+          ? e1000Nic(keyMap(opt, E1000_KEYS, '--device'), () => `nic${anonNic++}`, netdevs, netdevUsers)
+          : scsiController(keyMap(opt, SCSI_CONTROLLER_KEYS, '--device'), () => `scsi${anonScsi++}`, opt.driver as ScsiChip);
     if (controllers.has(spec.id)) throw new OptionError(`--device ${opt.driver}: id "${spec.id}" used twice`);
     controllers.set(spec.id, spec);
     order.push(spec);
@@ -65,7 +78,38 @@ export function parseDeviceOptions(values: string[], defaults: ParseDefaults): D
   const explicit = scsiDisks.filter((o) => o.entries.some(([k]) => k === 'scsi-id'));
   for (const opt of [...explicit, ...scsiDisks.filter((o) => !explicit.includes(o))]) attachScsiDisk(opt, controllers);
   for (const opt of attached.filter((o) => o.driver !== 'scsi-hd')) attachIdeDrive(opt, controllers);
+  for (const id of netdevs.keys()) {
+    if (!netdevUsers.has(id)) throw new OptionError(`--netdev ${id}: no --device e1000,netdev=${id} uses it`);
+  }
   return order;
+}
+
+function e1000Nic(
+  m: Map<string, string>,
+  anonId: () => string,
+  netdevs: ReadonlyMap<string, NetdevSpec>,
+  users: Map<string, string>,
+): E1000DeviceSpec {
+  const id = m.get('id') ?? anonId();
+  const netdevId = m.get('netdev');
+  if (!netdevId) throw new OptionError(`--device e1000,id=${id}: needs netdev=NAME (a --netdev TYPE,id=NAME)`);
+  const netdev = netdevs.get(netdevId);
+  if (!netdev) throw new OptionError(`--device e1000,id=${id}: no --netdev with id "${netdevId}"`);
+  const other = users.get(netdevId);
+  if (other) throw new OptionError(`--device e1000,id=${id}: netdev "${netdevId}" is already used by ${other}`);
+  users.set(netdevId, id);
+  let mac: MacAddress;
+  const macText = m.get('mac');
+  if (macText === undefined) mac = defaultMacFor(id);
+  else {
+    try {
+      mac = parseMac(macText);
+    } catch (err) {
+      throw new OptionError(`--device e1000,id=${id}: ${(err as Error).message}`);
+    }
+  }
+  const linkUp = m.has('link') ? onOff(m.get('link')!, `--device e1000,id=${id} link`) : true;
+  return { kind: 'e1000', id, mac, netdev, linkUp };
 }
 
 function ideController(m: Map<string, string>, anonId: () => string, defaults: ParseDefaults): IdeDeviceSpec {

@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await (await sub.load()).main(rest);
   } catch (err) {
-    if (err instanceof OptionError || (err instanceof Error && (err.name === 'DriveError' || err.name === 'GuestScriptError'))) {
+    if (err instanceof OptionError || (err instanceof Error && ['DriveError', 'GuestScriptError', 'NetdevError'].includes(err.name))) {
       console.error(`hvmio ${cmd}: ${err.message}`);
       return 2;
     }

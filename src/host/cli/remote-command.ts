@@ -13,6 +13,9 @@ import { bdfOf } from '../pci/pci-bus.js';
 import { MpqemuServer } from '../transports/mpqemu/mpqemu-server.js';
 import { parseDeviceOptions } from './device-options.js';
 import { OptionError } from './keyval.js';
+import { parseNetdevOptions } from './netdev-options.js';
+import { startMonitor } from './monitor.js';
+import type { Server } from 'node:net';
 
 const HELP = `usage: hvmio remote --device SPEC [--fd N]
 
@@ -28,7 +31,12 @@ options:
                   lsi53c895a,id=ID[,drive=FILE][,cache=none|writeback][,readonly=on]
                   (the drive is SCSI ID 0; more disks: scsi-hd,bus=ID.0,scsi-id=N,drive=FILE);
                   lsi53c875,... the same as an LSI 53C875 (1000:000F), which SeaBIOS boots
-                  through our option ROM (docs/option-rom.md)
+                  through our option ROM (docs/option-rom.md);
+                  e1000,id=ID,netdev=NAME[,mac=52:54:00:XX:XX:XX][,link=on|off]
+  --netdev SPEC   a NIC's backend (QEMU's key names): user,id=NAME (starts passt) |
+                  stream,id=NAME,path=SOCKET or host=H,port=P[,server=on] |
+                  dgram,id=NAME,local=H:P,remote=H:P | tap,id=NAME,ifname=IF | hub,id=NAME,hubid=N
+  --monitor PATH  a UNIX socket taking QEMU-style monitor lines: set_link ID on|off, info network
   --fd N          protocol socket (default: $MPQEMU_FD)
   --stats         print device statistics on stderr when the proxy disconnects
   -h, --help      this text
@@ -39,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     options: {
       device: { type: 'string', multiple: true },
+      netdev: { type: 'string', multiple: true },
+      monitor: { type: 'string' },
       fd: { type: 'string' },
       stats: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -60,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new OptionError(`--fd ${fd}: not an open file descriptor`);
   }
   if (!isSocket) throw new OptionError(`--fd ${fd}: not a socket`);
-  const devices = parseDeviceOptions(values.device ?? [], { ideMode: 'native' });
+  const devices = parseDeviceOptions(values.device ?? [], { ideMode: 'native' }, parseNetdevOptions(values.netdev ?? []));
   if (devices.length !== 1) throw new OptionError(`exactly one --device per proxy socket (got ${devices.length})`);
   const spec = devices[0]!;
   if (spec.kind === 'piix3-ide' && spec.mode !== 'native') throw new OptionError(`--device ${spec.id}: mode=legacy cannot work through QEMU's proxy (it forwards BARs only)`);
@@ -84,7 +94,15 @@ export async function main(argv: string[]): Promise<number> {
     log,
   });
   server = new MpqemuServer({ fd, bridge, fn, host, ram, log });
+  let monitor: Server | null = null;
+  try {
+    if (values.monitor !== undefined) monitor = await startMonitor(values.monitor, [{ id: spec.id, host, isNic: spec.kind === 'e1000' }]);
+  } catch (err) {
+    await host.stop();
+    throw err;
+  }
   const end = await server.run();
+  monitor?.close();
   const stats = await host.stats();
   await host.stop();
   if (values.stats) {

@@ -41,7 +41,13 @@ options:
                     runs in PCI native mode (the proxy forwards BARs only). Or
                     lsi53c895a,id=ID[,drive=FILE][,cache=none|writeback][,readonly=on]
                     (SCSI ID 0) plus scsi-hd,bus=ID.0[,scsi-id=N],drive=FILE for more disks;
-                    lsi53c875,... is the same controller as an LSI 53C875 (1000:000F)
+                    lsi53c875,... is the same controller as an LSI 53C875 (1000:000F). Or
+                    e1000,id=ID,netdev=NAME[,mac=52:54:00:XX:XX:XX][,link=on|off] with
+  --netdev SPEC     the NIC's backend, QEMU's names: user,id=NAME (passt) | stream,id=NAME,
+                    path=SOCKET or host=H,port=P[,server=on] | dgram,id=NAME,local=H:P,
+                    remote=H:P | tap,id=NAME,ifname=IF | hub,id=NAME,hubid=N. The e1000
+                    workload (guest/scripts/net-workload.sh) shows the driver and link, takes
+                    a DHCP lease and pings the gateway (meant for user networking)
   --size-mib N      size of the scratch disk in MiB (default 256, at least 16)
   --script FILE     run this guest script (busybox sh) instead of the workload
   --shell           a shell on the guest's serial console instead (Ctrl-A x quits QEMU)
@@ -121,6 +127,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     let devid: string;
     let deviceArgs: string[];
+    let netdevArgs: string[] = [];
     let kind: DeviceSpec['kind'];
     if (plan.device.kind === 'scratch') {
       scratch = createScratchDisk(plan.device.sizeMiB);
@@ -143,6 +150,7 @@ export async function main(argv: string[]): Promise<number> {
       devid = plan.device.controller.id;
       kind = plan.device.controller.kind;
       deviceArgs = plan.device.args;
+      netdevArgs = plan.device.netdevArgs;
     }
     const script = guestScript(plan, kind, root);
     if (plan.boot === 'scsi') {
@@ -160,7 +168,7 @@ export async function main(argv: string[]): Promise<number> {
       script: composed?.path ?? null,
       devid,
       remoteCommand: `${process.execPath} ${hvmio} remote --stats`,
-      remoteArgs: deviceArgs.flatMap((d) => ['--device', d]),
+      remoteArgs: [...netdevArgs.flatMap((n) => ['--netdev', n]), ...deviceArgs.flatMap((d) => ['--device', d])],
       ...(plan.boot === 'scsi' ? { biosBoot: { qemuArgs: ['-option-rom', optionRomPath()] } } : {}),
       memMiB: plan.memMiB,
       timeoutS: plan.timeoutS,
@@ -181,7 +189,7 @@ function guestScript(plan: RunPlan, kind: DeviceSpec['kind'], root: string): str
   switch (plan.job.kind) {
     case 'workload':
       if (plan.boot === 'scsi') return join(root, 'guest', 'scripts', 'scsi-boot-workload.sh');
-      return join(root, 'guest', 'scripts', kind === 'lsi53c895a' ? 'scsi-workload.sh' : 'ide-workload.sh');
+      return join(root, 'guest', 'scripts', kind === 'lsi53c895a' ? 'scsi-workload.sh' : kind === 'e1000' ? 'net-workload.sh' : 'ide-workload.sh');
     case 'script':
       return plan.job.path;
     case 'shell':

@@ -10,6 +10,7 @@ import { SimMachine } from '../transports/sim/machine.js';
 import type { DeviceSpec } from '../devices/device-spec.js';
 import { parseDeviceOptions } from './device-options.js';
 import { OptionError } from './keyval.js';
+import { parseNetdevOptions } from './netdev-options.js';
 import { scratchDir } from './scratch.js';
 
 const HELP = `usage: hvmio sim [options]
@@ -22,7 +23,9 @@ options:
   --device SPEC     piix3-ide,id=ID,drive=FILE[,cache=none|writeback][,media=disk|cdrom]
                     [,mode=legacy|native]; more drives: ide-hd,bus=ID.N[,unit=U],drive=FILE
                     (repeatable). The workload writes to the first disk of the first controller:
-                    its contents are overwritten.
+                    its contents are overwritten. e1000,id=ID,netdev=NAME[,mac=...] adds a NIC
+                    (the simulated guest does not drive it; its backend is opened and checked)
+  --netdev SPEC     a NIC's backend: user|stream|dgram|tap|hub,id=NAME,... (see hvmio remote --help)
   --size MIB        bytes to write and read back (default 64)
   --chunk KIB       bytes per ATA command (default 1024; at most 32768)
   --transfer MODE   dma or pio (default dma)
@@ -36,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     options: {
       device: { type: 'string', multiple: true },
+      netdev: { type: 'string', multiple: true },
       size: { type: 'string', default: '64' },
       chunk: { type: 'string', default: '1024' },
       transfer: { type: 'string', default: 'dma' },
@@ -58,8 +62,12 @@ export async function main(argv: string[]): Promise<number> {
 
   let scratch: string | null = null;
   let devices: DeviceSpec[];
-  if (values.device?.length) {
-    devices = parseDeviceOptions(values.device, { ideMode: 'legacy' });
+  const all = parseDeviceOptions(values.device ?? [], { ideMode: 'legacy' }, parseNetdevOptions(values.netdev ?? []));
+  // NICs ride along (their backends open, frames flow as the simulated guest has none to
+  // send); the workload is the disk one, on the first controller.
+  const nics = all.filter((d) => d.kind === 'e1000');
+  if (all.length > nics.length) {
+    devices = all.filter((d) => d.kind !== 'e1000');
   } else {
     scratch = mkdtempSync(join(scratchDir(), 'hvmio-sim-'));
     const image = join(scratch, 'disk.img');
@@ -70,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`hvmio sim: scratch disk ${image} (${sizeMiB + 1} MiB) on piix3-ide ide0, primary master`);
   }
   const target = devices[0];
+  devices = [...devices, ...nics];
+  if (target?.kind === 'e1000') throw new OptionError('internal: a NIC as the workload target');
   if (target?.kind === 'lsi53c895a') {
     // The sim workload is an ata_piix-style driver; SCSI runs in a real guest (hvmio run).
     throw new OptionError(`the sim workload drives a PIIX3 IDE controller; for ${target.chip ?? 'lsi53c895a'} use hvmio run --device ${target.chip ?? 'lsi53c895a'},...`);

@@ -2,6 +2,8 @@
 // as the machine builders take them.
 
 import type { ScsiChip } from '../../workers/scsi/config.js';
+import type { MacAddress } from '../../workers/net/config.js';
+import type { NetdevSpec } from '../net/netdev-spec.js';
 
 export type CacheMode = 'none' | 'writeback';
 export type Media = 'disk' | 'cdrom';
@@ -42,10 +44,21 @@ export interface ScsiDeviceSpec {
   targets: (DriveSpec | null)[];
 }
 
-export type DeviceSpec = IdeDeviceSpec | ScsiDeviceSpec;
+export interface E1000DeviceSpec {
+  kind: 'e1000';
+  id: string;
+  mac: MacAddress;
+  /** The backend the NIC's wire goes to (each netdev serves one NIC). */
+  netdev: NetdevSpec;
+  /** Cable plugged in at power-on (default true); DeviceHost.setLink changes it later. */
+  linkUp: boolean;
+}
 
-/** The drives a controller has, wherever they sit on it. */
+export type DeviceSpec = IdeDeviceSpec | ScsiDeviceSpec | E1000DeviceSpec;
+
+/** The drives a controller has, wherever they sit on it (none for a NIC). */
 export function specDrives(spec: DeviceSpec): DriveSpec[] {
+  if (spec.kind === 'e1000') return [];
   const positions = spec.kind === 'piix3-ide' ? spec.drives : spec.targets;
   return positions.filter((d): d is DriveSpec => d !== null);
 }

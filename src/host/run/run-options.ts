@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { specDrives, type DeviceSpec } from '../devices/device-spec.js';
 import { parseDeviceOptions } from '../cli/device-options.js';
 import { OptionError } from '../cli/keyval.js';
+import { parseNetdevOptions } from '../cli/netdev-options.js';
 
 /** What the guest runs: our workload, the user's script, or an interactive console. */
 export type GuestJob = { kind: 'workload' } | { kind: 'script'; path: string } | { kind: 'shell' };
@@ -18,7 +19,7 @@ export type RunDevice =
    *  lsi53c875. */
   | { kind: 'boot-scratch'; sizeMiB: number }
   /** `args`: the `--device` values as written, passed on to `hvmio remote`; `controller`: parsed. */
-  | { kind: 'user'; args: string[]; controller: DeviceSpec };
+  | { kind: 'user'; args: string[]; controller: DeviceSpec; netdevArgs: string[] };
 
 /** How the guest starts: QEMU loads the kit's kernel (-kernel), or the BIOS boots from the
  *  SCSI disk through our option ROM (docs/option-rom.md). */
@@ -60,6 +61,7 @@ export function parseRunOptions(argv: string[]): RunPlan {
     args: argv,
     options: {
       device: { type: 'string', multiple: true },
+      netdev: { type: 'string', multiple: true },
       'size-mib': { type: 'string' },
       script: { type: 'string' },
       shell: { type: 'boolean', default: false },
@@ -98,6 +100,8 @@ export function parseRunOptions(argv: string[]): RunPlan {
     plan.job = { kind: 'script', path: values.script };
   }
 
+  const netdevArgs = values.netdev ?? [];
+  if (deviceArgs.length === 0 && netdevArgs.length > 0) throw new OptionError('--netdev without a --device e1000,netdev=... that uses it');
   if (deviceArgs.length === 0 && plan.boot === 'scsi') {
     const sizeMiB = values['size-mib'] === undefined
       ? DEFAULT_BOOT_DISK_MIB
@@ -112,7 +116,7 @@ export function parseRunOptions(argv: string[]): RunPlan {
     return plan;
   }
   if (values['size-mib'] !== undefined) throw new OptionError('--size-mib sizes the scratch disk; with --device the images are yours');
-  const specs = parseDeviceOptions(deviceArgs, { ideMode: 'native' });
+  const specs = parseDeviceOptions(deviceArgs, { ideMode: 'native' }, parseNetdevOptions(netdevArgs));
   if (specs.length !== 1) {
     throw new OptionError(`one controller per run: QEMU's proxy carries one PCI function (got ${specs.length})`);
   }
@@ -128,10 +132,10 @@ export function parseRunOptions(argv: string[]): RunPlan {
     }
     if (!specDrives(controller).some((d) => d.media === 'disk')) throw new OptionError(`--boot scsi: ${controller.id} has no disk to boot from`);
   }
-  if (plan.job.kind === 'workload' && !specDrives(controller).some((d) => d.media === 'disk')) {
+  if (plan.job.kind === 'workload' && controller.kind !== 'e1000' && !specDrives(controller).some((d) => d.media === 'disk')) {
     throw new OptionError(`--device ${controller.id}: the workload needs a disk (give --script or --shell otherwise)`);
   }
-  plan.device = { kind: 'user', args: deviceArgs, controller };
+  plan.device = { kind: 'user', args: deviceArgs, controller, netdevArgs };
   return plan;
 }
 

@@ -20,10 +20,19 @@ export function parseRemoteStatsLine(line: string): RemoteStatsLine | null {
     const parsed: unknown = JSON.parse(m[2]!);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
     const stats: RemoteStats = {};
-    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'number' || typeof v === 'string') stats[k] = v;
+    flatten(parsed as Record<string, unknown>, '', stats);
     return { deviceId: m[1]!, stats };
   } catch {
     return null;
+  }
+}
+
+/** Nested counters (a NIC's `net`, its `rxDrops`) become dotted keys: net.rxDrops.noBuffer. */
+function flatten(o: Record<string, unknown>, prefix: string, out: RemoteStats): void {
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === 'number' || typeof v === 'string') out[prefix + k] = v;
+    else if (typeof v === 'boolean') out[prefix + k] = v ? 'yes' : 'no';
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) flatten(v as Record<string, unknown>, `${prefix}${k}.`, out);
   }
 }
 
@@ -49,6 +58,15 @@ const ROWS: readonly { key: string; label: string; unit: Unit }[] = [
   { key: 'fdatasyncs', label: 'fdatasync calls', unit: 'count' },
   { key: 'bounced', label: 'segments bounced for alignment', unit: 'count' },
   { key: 'dmaFaults', label: 'DMA outside guest RAM', unit: 'count' },
+  { key: 'net.framesOut', label: 'frames sent to the network backend', unit: 'count' },
+  { key: 'net.bytesOut', label: 'sent to the network backend', unit: 'bytes' },
+  { key: 'net.framesIn', label: 'frames received into guest buffers', unit: 'count' },
+  { key: 'net.bytesIn', label: 'received into guest buffers', unit: 'bytes' },
+  { key: 'net.rxDrops.noBuffer', label: 'frames dropped: guest receive ring full', unit: 'count' },
+  { key: 'net.rxDrops.filtered', label: 'frames dropped: address filters', unit: 'count' },
+  { key: 'net.rxDrops.disabled', label: 'frames dropped: receiver off or link down', unit: 'count' },
+  { key: 'net.txBusy', label: 'transmit back-pressure (backend queue full)', unit: 'count' },
+  { key: 'net.linkUp', label: 'link up at the end', unit: 'text' },
   { key: 'irqSignals', label: 'interrupt signals (irqfd writes)', unit: 'count' },
   { key: 'restarts', label: 'worker restarts', unit: 'count' },
   { key: 'logsDropped', label: 'core log lines dropped', unit: 'count' },

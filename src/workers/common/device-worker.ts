@@ -17,6 +17,8 @@ import {
   type CoreExports, type CoreImports,
 } from './core-abi.js';
 import { loadCore } from './core-loader.js';
+import type { NetWorkerBackend } from '../net/backend-spec.js';
+import type { NetStats } from '../net/net-stats.js';
 
 export interface BackendDriveSpec {
   path: string;
@@ -38,6 +40,8 @@ export interface DeviceWorkerData {
   policy: WaitPolicy;
   faultInjection: boolean;
   controlPort: MessagePort;
+  /** The network backend of a NIC (src/workers/net); absent for other devices. */
+  net?: NetWorkerBackend;
 }
 
 export type FaultPoint = 'next-call' | 'next-completion';
@@ -54,6 +58,8 @@ export interface WorkerStats {
   bounced: number;
   dmaFaults: number;
   logsDropped: number;
+  /** Network devices only. */
+  net?: NetStats;
 }
 
 /** The control plane each worker exposes over comlink. */
@@ -67,6 +73,42 @@ export interface DeviceControlApi {
    *  completes into a core that no longer expects it (cores tag request ids by generation). */
   reset(kind: number): void;
   shutdown(): Promise<void>;
+  /** Network devices only: the cable is plugged in (true) or pulled (false). */
+  setLink?(up: boolean): void;
+}
+
+/**
+ * What a device-specific part of a worker adds to the common loop: the network worker's
+ * backends. Small on purpose: the loop, ring, imports, control plane and supervision stay here.
+ */
+export interface WorkerExtension {
+  /** Data may arrive on the extension's own sockets at any moment: the loop then never blocks
+   *  its event loop in Atomics.wait, it waits with Atomics.waitAsync instead. */
+  readonly asyncIo: boolean;
+  /** Extra core imports (net_transmit). Called before the core exists. */
+  imports(ctx: WorkerContext): Partial<CoreImports>;
+  /** After the core has its config and its power-on reset: open backends. */
+  start(ctx: WorkerContext): Promise<void>;
+  /** Extra control methods, merged into the comlink API. */
+  control(): Partial<DeviceControlApi>;
+  stats(): Partial<WorkerStats>;
+  close(): Promise<void>;
+}
+
+/** What the loop offers an extension. */
+export interface WorkerContext {
+  /** The core, once loaded (start() and later). */
+  readonly core: CoreExports;
+  readonly ram: GuestRam;
+  /** Views of what an SG list in core memory names, or a STATUS_* error (EFAULT outside RAM). */
+  resolveSg(sgPtr: number, sgCount: number): Uint8Array[] | number;
+  /** A view of core memory, or null if the range is outside it. */
+  coreBytes(ptr: number, len: number): Uint8Array | null;
+  /** Runs core calls from an event-loop callback (socket data, a finished write, a control
+   *  message): a trap ends the worker through the loop as in a backend completion, and a
+   *  sleeping loop is woken to re-arm its timers. Returns false (without calling) once the
+   *  worker is stopping or has failed. */
+  fromEventLoop(f: () => void): boolean;
 }
 
 const TWO_POW_53 = 2n ** 53n;
@@ -83,6 +125,12 @@ const MAX_BLOCKING_WAIT_MS = 100;
  *  up to this long (instead of blocking again for up to MAX_BLOCKING_WAIT_MS) so that the message
  *  the kick announced is served as soon as it arrives. */
 const CONTROL_GRACE_MS = 20;
+/** With I/O that may arrive any time (a NIC), a timer due within this long is waited for by
+ *  turning the event loop, not by Atomics.waitAsync: its timeout is a platform delayed task
+ *  with millisecond granularity, which made every e1000 moderation timer (TIDV 8 µs, say) cost
+ *  at least a millisecond (measured: ping through the proxy 11.4 ms with the driver's default
+ *  moderation, 6.7 ms with it off). */
+const SHORT_TIMER_POLL_MS = 2;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -130,7 +178,10 @@ export class DeviceWorker {
     flushes: 0, fdatasyncs: 0, bounced: 0, dmaFaults: 0, logsDropped: 0,
   };
 
-  constructor(private readonly data: DeviceWorkerData) {
+  constructor(
+    private readonly data: DeviceWorkerData,
+    private readonly extension: WorkerExtension | null = null,
+  ) {
     this.ring = RequestRing.attach(data.ringSab);
     this.irq = IrqLines.attach(data.irqSab);
     this.ram = GuestRam.fromTransferable(data.ram);
@@ -142,13 +193,15 @@ export class DeviceWorker {
     for (const d of this.data.drives) {
       this.backends.push(d ? await BlockBackend.open({ path: d.path, cache: d.cache, readOnly: d.readOnly }) : null);
     }
-    const loaded = await loadCore(this.data.wasmPath, this.imports());
+    const ctx = this.context();
+    const loaded = await loadCore(this.data.wasmPath, { ...this.imports(), ...this.extension?.imports(ctx) });
     this.core = loaded.exports;
     if (this.data.config.length > CONFIG_MAX) throw new Error('device config larger than CONFIG_MAX');
     new Uint8Array(this.core.memory.buffer, this.core.config_ptr(), this.data.config.length).set(this.data.config);
     const rc = this.core.init(this.data.config.length);
     if (rc !== 0) throw new Error(`${this.data.id}: core rejected its configuration (init returned ${rc})`);
     this.core.reset(RESET_POWER_ON);
+    await this.extension?.start(ctx);
     const api: DeviceControlApi = {
       stats: () => this.collectStats(),
       armFault: (at) => {
@@ -168,7 +221,9 @@ export class DeviceWorker {
         this.stopping = true;
         this.ring.kick();
         for (const b of this.backends) await b?.close();
+        await this.extension?.close();
       },
+      ...this.extension?.control(),
     };
     exposeOn(this.data.controlPort, api);
     // Registered after comlink's listener, so it counts a message comlink has already handled.
@@ -201,7 +256,7 @@ export class DeviceWorker {
         continue;
       }
       const timeout = Math.min(this.msToNextTimer(), MAX_BLOCKING_WAIT_MS);
-      if (this.inFlight > 0) {
+      if (this.inFlight > 0 || this.extension?.asyncIo) {
         await this.waitWithIoInFlight(timeout);
       } else {
         const r = this.ring.waitForWork(this.data.policy, timeout);
@@ -222,7 +277,12 @@ export class DeviceWorker {
   private async waitWithIoInFlight(timeoutMs: number): Promise<void> {
     const events = this.ioEvents;
     const start = performance.now();
-    const pollUntil = start + this.ioPoll.budgetMs(timeoutMs);
+    const shortTimer = this.extension?.asyncIo === true && timeoutMs <= SHORT_TIMER_POLL_MS;
+    // A NIC's sockets wake its event loop by themselves (the thread sleeps in epoll, not in
+    // Atomics.wait), so there is nothing to poll for but a timer due very soon; polling only
+    // took a core from the guest's vCPU on this 2-core machine.
+    const pollMs = shortTimer ? timeoutMs : this.extension?.asyncIo ? 0 : this.ioPoll.budgetMs(timeoutMs);
+    const pollUntil = start + pollMs;
     while (performance.now() < pollUntil) {
       await yieldToEventLoop();
       if (this.ioEvents !== events) return this.ioPoll.caught();
@@ -274,7 +334,43 @@ export class DeviceWorker {
       fdatasyncs += b.stats.fdatasyncs;
       bounced += b.stats.bouncedSegments;
     }
-    return { ...this.stats, fdatasyncs, bounced };
+    return { ...this.stats, fdatasyncs, bounced, ...this.extension?.stats() };
+  }
+
+  private context(): WorkerContext {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const worker = this;
+    return {
+      get core() {
+        return worker.core;
+      },
+      ram: this.ram,
+      resolveSg: (sgPtr, sgCount) => {
+        const sgBytes = this.coreBytes(sgPtr, sgCount * SG_ENTRY_SIZE);
+        if (!sgBytes) return STATUS_EFAULT;
+        return this.resolveSegments(sgBytes, sgCount);
+      },
+      coreBytes: (ptr, len) => this.coreBytes(ptr, len),
+      fromEventLoop: (f) => this.fromEventLoop(f),
+    };
+  }
+
+  /** See WorkerContext.fromEventLoop; the same hand-over as ioDone's. */
+  private fromEventLoop(f: () => void): boolean {
+    if (this.failure !== null || this.stopping) return false;
+    try {
+      this.call(f);
+      this.startQueuedIo();
+    } catch (err) {
+      this.failure = err;
+    }
+    this.ioEvents++;
+    this.lastIoEventAt = performance.now();
+    if (this.sleepingForIo) {
+      this.selfKicks++;
+      this.ring.kick();
+    }
+    return true;
   }
 
   private call<T>(f: () => T, point: FaultPoint = 'next-call'): T {
@@ -571,8 +667,8 @@ const asGpa = (n: number) => n as import('../../shared-mem/types.js').GuestPhysA
 
 /** Entry used by every device's worker.ts. A core trap or backend failure ends the thread
  *  with a message the supervisor logs; the supervisor then restarts the device. */
-export async function runDeviceWorker(data: DeviceWorkerData): Promise<void> {
-  const worker = new DeviceWorker(data);
+export async function runDeviceWorker(data: DeviceWorkerData, extension: WorkerExtension | null = null): Promise<void> {
+  const worker = new DeviceWorker(data, extension);
   try {
     await worker.start();
     parentPort?.postMessage({ type: 'ready' });
