@@ -1,22 +1,18 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the network backends and their tests use, when missing:
-#   passt   user-mode networking for `--netdev user` (hvmio starts it on a private socket)
-#   iproute2 `ip` for the TAP and passt tests' network namespaces
-#   iputils-ping the TAP test's host pinging the guest
-# Same rule as guest/build-guest.sh: apt-get with --no-install-recommends, an apt-get update
-# only when the package lists are empty. Without root, missing packages are named and the
-# script exits 0: the tests that need them then skip with that reason.
+# Installs the Debian packages the network backends, the boot media and their tests use, when
+# missing (npm's pretest runs this; QEMU itself comes with the guest kit's build-guest.sh):
+#   passt                 user-mode networking for `--netdev user` (hvmio starts it)
+#   iproute2, iputils-ping the TAP and passt tests' network namespaces, the host's ping
+#   binutils              as/ld for the option ROM and the test boot sector
+#   mtools, syslinux, syslinux-common  the bootable Linux disk, made without root
+# The installing is guest/boot/ensure-packages.sh's (apt-get, update only when needed, waits
+# for the dpkg lock). Without root, missing packages are named and this exits 0: the tests
+# that need them then skip with that reason, and the ROM build says what to install.
 set -euo pipefail
-
-missing=()
-for p in passt iproute2 iputils-ping; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
+here=$(cd "$(dirname "$0")" && pwd)
+packages=(passt iproute2 iputils-ping binutils mtools syslinux syslinux-common)
 if [ "$(id -u)" -ne 0 ]; then
-  echo "ensure-packages: missing ${missing[*]} (not root: install them with apt-get install ${missing[*]})" >&2
+  bash "$here/../guest/boot/ensure-packages.sh" "${packages[@]}" || true
   exit 0
 fi
-apt-cache show passt >/dev/null 2>&1 || apt-get update
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+exec bash "$here/../guest/boot/ensure-packages.sh" "${packages[@]}"

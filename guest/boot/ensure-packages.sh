@@ -4,7 +4,7 @@
 # Installs the Debian packages among PACKAGE that are missing, the same way build-guest.sh
 # installs qemu-system-x86: apt-get install --no-install-recommends, after apt-get update
 # only when the package lists do not know a package. Root is needed only when something is
-# missing. Used by the boot-media scripts next to this one (binutils, mtools, syslinux).
+# missing. Used by the boot-media scripts next to this one and by scripts/ensure-packages.sh (npm pretest).
 set -euo pipefail
 export PATH=$PATH:/usr/sbin:/sbin LC_ALL=C
 
