@@ -5,7 +5,8 @@
 //   chip: 0 the 53C895A, 1 the 53C875 (chip/chip-variant.ts)
 //   16 + id*80: the target at SCSI ID `id` (0..15; ID 7 is the host adapter's and must be empty):
 //     +0 u8 kind (0 none, 1 disk, 2 test target), +1 u8 read-only, +2 u16 logical block size,
-//     +4 u32 drive (the block_submit drive number), +8 u64 capacity in 512-byte sectors,
+//     +4 u32 drive (the block_submit drive number), +8 u64 capacity in 512-byte sectors
+//     (0 only for a disk: a unit without usable medium, target/disk-medium.ts),
 //     +16 8 bytes vendor, +24 16 bytes product, +40 4 bytes revision, +44 20 bytes serial
 //     (ASCII, space padded; blank vendor/product/revision: the disk's defaults),
 //     +64 u64 worldwide name (0: derived from serial and drive), +72..79 reserved (0).
@@ -106,7 +107,8 @@ export function parseConfig(len: u32, out: ScsiConfig): i32 {
     // CAPACITY (16) can describe.
     if (blockSize < 512 || blockSize > 4096 || (blockSize & (blockSize - 1)) != 0) return INIT_BAD_TARGET;
     const sectorsPerBlock = <u64>(blockSize / 512);
-    if (sectors == 0 || sectors % sectorsPerBlock != 0 || sectors > (<u64>1 << 48)) return INIT_BAD_TARGET;
+    // A disk may have none: it then has no usable medium and says so (NOT READY).
+    if ((sectors == 0 && kind != KIND_DISK) || sectors % sectorsPerBlock != 0 || sectors > (<u64>1 << 48)) return INIT_BAD_TARGET;
     target.readOnly = readOnly == 1;
     target.blockSize = blockSize;
     target.drive = load<u32>(entry, 4);

@@ -130,6 +130,33 @@ describe('open errors', () => {
     expect(error.message).toContain('truncate');
   });
 
+  it('opens an empty image when the device asks for it (allowEmpty), and every access is out of range', async () => {
+    const empty = createSparseImage(dir, 'empty-allowed.img', 0);
+    const backend = await BlockBackend.open(openOptions(empty, { allowEmpty: true }));
+    try {
+      expect(backend.sizeBytes).toBe(0);
+      expect((await blockErrorOf(() => backend.read(0, [new Uint8Array(512)]))).errno).toBe(-22);
+      expect((await blockErrorOf(() => backend.write(0, [new Uint8Array(512)]))).errno).toBe(-22);
+      expect(fs.statSync(empty).size).toBe(0);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('an image truncated after it was opened: reads past the new end fail with EIO (readv at end of file)', async () => {
+    const { file } = createRandomImage(dir, 'shrinks.img', 65536);
+    const backend = await BlockBackend.open(openOptions(file));
+    try {
+      fs.truncateSync(file, 4096);
+      await backend.read(0, [new Uint8Array(4096)]); // before the new end: fine
+      const error = await blockErrorOf(() => backend.read(8192, [new Uint8Array(512)]));
+      expect(error.errno).toBe(-5);
+      expect(error.message).toContain('end of file');
+    } finally {
+      await backend.close();
+    }
+  });
+
   it('reports a size that is not whole sectors', async () => {
     const odd = createSparseImage(dir, 'odd.img', 1000);
     const error = await blockErrorOf(() => BlockBackend.open(openOptions(odd)));

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseDeviceOptions } from '../../src/host/cli/device-options.js';
 import { OptionError, parseKeyval } from '../../src/host/cli/keyval.js';
 import { lsi53c895aIdentity, prepareLsi53c895a } from '../../src/host/devices/lsi53c895a.js';
+import { preparePiix3 } from '../../src/host/devices/piix3-ide.js';
 import type { ScsiDeviceSpec } from '../../src/host/devices/device-spec.js';
 
 describe('QEMU-style option parsing', () => {
@@ -155,8 +156,8 @@ describe('LSI 53C895A images and identity', () => {
     const b = image('b.img', 8 * 512);
     const p = prepareLsi53c895a(spec(`lsi53c895a,id=s,drive=${a}`, `scsi-hd,bus=s.0,scsi-id=9,drive=${b},readonly=on`));
     expect(p.drives).toEqual([
-      { path: a, cache: 'writeback', readOnly: false },
-      { path: b, cache: 'writeback', readOnly: true },
+      { path: a, cache: 'writeback', readOnly: false, allowEmpty: true },
+      { path: b, cache: 'writeback', readOnly: true, allowEmpty: true },
     ]);
     const view = new DataView(p.config.buffer, p.config.byteOffset, p.config.byteLength);
     const entry = (id: number) => 16 + id * 80;
@@ -172,12 +173,25 @@ describe('LSI 53C895A images and identity', () => {
 
   it.each([
     ['missing', () => join(dir, 'nope.img'), /no such file/],
-    ['empty', () => image('empty.img', 0), /image is empty/],
     ['odd-sized', () => image('odd.img', 512 * 3 + 100), /size 1636 is not a multiple of 512 bytes/],
   ])('refuses a %s image with one line naming it', (_what, make, message) => {
     const path = make();
     expect(() => prepareLsi53c895a(spec(`lsi53c895a,id=s`, `scsi-hd,bus=s.0,scsi-id=2,drive=${path}`))).toThrow(message);
     expect(() => prepareLsi53c895a(spec(`lsi53c895a,id=s`, `scsi-hd,bus=s.0,scsi-id=2,drive=${path}`))).toThrow(path);
+  });
+
+  it('takes an empty image as a disk of 0 sectors (no usable medium); IDE still refuses one', () => {
+    const empty = image('empty.img', 0);
+    const p = prepareLsi53c895a(spec(`lsi53c895a,id=s`, `scsi-hd,bus=s.0,scsi-id=2,drive=${empty}`));
+    expect(p.drives).toEqual([{ path: empty, cache: 'writeback', readOnly: false, allowEmpty: true }]);
+    const view = new DataView(p.config.buffer, p.config.byteOffset, p.config.byteLength);
+    expect(view.getUint8(16 + 2 * 80)).toBe(1);
+    expect(view.getBigUint64(16 + 2 * 80 + 8, true)).toBe(0n);
+    for (const ide of [`piix3-ide,id=i,drive=${empty}`, `piix3-ide,id=i,drive=${empty},media=cdrom`]) {
+      const s = parseDeviceOptions([ide], { ideMode: 'native' })[0]!;
+      if (s.kind !== 'piix3-ide') throw new Error('not IDE');
+      expect(() => preparePiix3(s)).toThrow(new RegExp(`^drive ${empty}: image is empty$`));
+    }
   });
 
   it('refuses a disk at the adapter ID even when a spec is built by hand', () => {

@@ -32,7 +32,8 @@ describe('encodeScsiConfig', () => {
     expect(() => encodeScsiConfig({ targets: [null, null, null, null, null, null, null, disk()] })).toThrow(/host adapter/);
     expect(() => encodeScsiConfig({ targets: [disk({ blockSize: 768 })] })).toThrow(RangeError);
     expect(() => encodeScsiConfig({ targets: [disk({ blockSize: 4096, sectors: 12 })] })).toThrow(RangeError);
-    expect(() => encodeScsiConfig({ targets: [disk({ sectors: 0 })] })).toThrow(RangeError);
+    expect(() => encodeScsiConfig({ targets: [disk({ sectors: -512 })] })).toThrow(RangeError);
+    expect(() => encodeScsiConfig({ targets: [testTarget(0)] })).toThrow(RangeError);
     expect(() => encodeScsiConfig({ targets: [disk({ sectors: 2 ** 44 + 8 })] })).toThrow(RangeError);
     expect(() => encodeScsiConfig({ targets: [disk({ serial: 'x'.repeat(21) })] })).toThrow(RangeError);
     expect(() => encodeScsiConfig({ targets: [disk({ vendor: 'caf\u00e9' })] })).toThrow(RangeError);
@@ -41,6 +42,18 @@ describe('encodeScsiConfig', () => {
 });
 
 describe('the core reads the same struct', () => {
+  it('a disk of 0 sectors (no usable medium) is accepted by encoder and core; a test target of 0 is not', async () => {
+    const bytes = encodeScsiConfig({ targets: [null, disk({ sectors: 0 })] });
+    expect(new DataView(bytes.buffer).getBigUint64(16 + SCSI_TARGET_ENTRY_SIZE + 8, true)).toBe(0n);
+    await expect(LsiRig.create({ targets: [null, disk({ sectors: 0 })] })).resolves.toBeInstanceOf(LsiRig);
+    // The encoder refuses it first; the core on its own refuses it too.
+    const bad = encodeScsiConfig({ targets: [null, testTarget(8)] });
+    new DataView(bad.buffer).setBigUint64(16 + SCSI_TARGET_ENTRY_SIZE + 8, 0n, true);
+    const { loadCore } = await import('../helpers/core-harness.js');
+    const h = await loadCore('scsi', { ramBytes: 1 << 20, images: {} });
+    expect(h.init(bad)).toBe(4); // INIT_BAD_TARGET
+  });
+
   it('a disk answers INQUIRY with its configured names; an empty ID times out', async () => {
     const rig = await LsiRig.create({ targets: [null, disk({ vendor: 'ACME', product: 'ROCKET', revision: '9.9' }), null, testTarget(64, 1)] });
     rig.putBytes(0x9000, [0x80]);

@@ -123,7 +123,6 @@ describe('READ and WRITE plans', () => {
 
   it('refuses a configuration it cannot describe', async () => {
     const rig = await DiskRig.create();
-    expect(rig.configure({ sectors: 0 })).toBe(false);
     expect(rig.configure({ sectors: (1n << 44n) + 1n })).toBe(false);
     expect(rig.configure({ sectors: 1000, blockSize: 768 })).toBe(false);
     expect(rig.configure({ sectors: 1001, blockSize: 1024 })).toBe(false);
@@ -225,6 +224,41 @@ describe('READ CAPACITY', () => {
     for (const sa of [0x00, 0x11, 0x12, 0x1f]) {
       const s = rig.expectCheck([0x9e, sa, ...be64(0n), ...be32(32), 0, 0]);
       expect([s.key, s.asc, ...s.sks]).toEqual([KEY.ILLEGAL_REQUEST, 0x24, 0xc0, 0, 1]);
+    }
+  });
+});
+
+describe('a disk without usable medium (a zero-byte image)', () => {
+  it('answers every medium access with NOT READY / MANUAL INTERVENTION REQUIRED (QEMU: LUN_NOT_READY)', async () => {
+    const rig = await DiskRig.create({ sectors: 0 });
+    for (const c of [cdb.testUnitReady(), cdb.readCapacity10(), cdb.readCapacity16(), cdb.read10(0, 1), cdb.read16(0n, 1),
+      cdb.read6(0, 1), cdb.write10(0, 1), cdb.verify10(0, 1), cdb.sync10(), cdb.read10(0, 0)]) {
+      const s = rig.expectCheck(c);
+      expect([s.key, s.asc, s.ascq], c.map((b) => b.toString(16)).join(' ')).toEqual([KEY.NOT_READY, 0x04, 0x03]);
+    }
+  });
+
+  it('still answers INQUIRY, REPORT LUNS, MODE SENSE (0 blocks) and REQUEST SENSE, and starting it changes nothing', async () => {
+    const rig = await DiskRig.create({ sectors: 0 });
+    const inq = rig.run(cdb.inquiry(36));
+    expect([inq.status, inq.data[0]]).toEqual([STATUS.GOOD, 0x00]); // a direct-access device, LUN present
+    expect(rig.run(cdb.reportLuns()).status).toBe(STATUS.GOOD);
+    const mode = rig.run(cdb.modeSense6(0x3f));
+    expect(mode.status).toBe(STATUS.GOOD);
+    expect(mode.data[3]).toBe(8); // one short block descriptor ...
+    expect(readBe32(mode.data, 4)).toBe(0); // ... of 0 blocks
+    expect(rig.run(cdb.startStop(true)).status).toBe(STATUS.GOOD);
+    expect(rig.expectCheck(cdb.testUnitReady()).asc).toBe(0x04);
+    // The sense of the last failure is fetched once; then NO SENSE.
+    expect(rig.senseCode()).toEqual([KEY.NO_SENSE, 0, 0]);
+  });
+
+  it('no data phase for any READ or WRITE, whatever LBA and length the CDB names', async () => {
+    const rig = await DiskRig.create({ sectors: 0 });
+    for (const c of [cdb.read10(0xffffffff, 0xffff), cdb.write16(0xffffffffffffffffn, 0xffffffff), cdb.read6(0, 0)]) {
+      const p = rig.run(c);
+      expect([p.status, p.kind, p.bytes]).toEqual([STATUS.CHECK_CONDITION, PLAN.NO_DATA, 0]);
+      expect(rig.senseCode()).toEqual([KEY.NOT_READY, 0x04, 0x03]);
     }
   });
 });

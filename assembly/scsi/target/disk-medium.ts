@@ -12,7 +12,7 @@ export const MAX_BLOCK_SIZE: u32 = 4096;
 export class DiskMedium {
   /** Logical block size in bytes. */
   blockSize: u32 = SECTOR_SIZE;
-  /** Capacity in logical blocks; never 0 once configured. */
+  /** Capacity in logical blocks; 0: no usable medium (a zero-byte image). */
   blocks: u64 = 0;
   readOnly: bool = false;
   /** The block_submit drive number of the image. */
@@ -22,11 +22,12 @@ export class DiskMedium {
 
   /** Takes `sectors` 512-byte sectors as blocks of `blockSize` bytes. Returns false,
    *  changing nothing, unless the block size is a power of two from 512 to 4096 and the
-   *  capacity is a whole, nonzero number of blocks no larger than MAX_DISK_SECTORS. */
+   *  capacity is a whole number of blocks no larger than MAX_DISK_SECTORS. A capacity of 0
+   *  is a unit without usable medium (see `present`). */
   configure(drive: u32, sectors: u64, blockSize: u32, readOnly: bool): bool {
     if (blockSize < SECTOR_SIZE || blockSize > MAX_BLOCK_SIZE || (blockSize & (blockSize - 1)) != 0) return false;
     const perBlock = <u64>(blockSize / SECTOR_SIZE);
-    if (sectors == 0 || sectors > MAX_DISK_SECTORS || sectors % perBlock != 0) return false;
+    if (sectors > MAX_DISK_SECTORS || sectors % perBlock != 0) return false;
     this.drive = drive;
     this.blockSize = blockSize;
     this.blocks = sectors / perBlock;
@@ -34,11 +35,22 @@ export class DiskMedium {
     return true;
   }
 
+  /** Whether there is a medium to access. Without one (capacity 0) the unit still answers
+   *  INQUIRY, REQUEST SENSE, REPORT LUNS and MODE SENSE, and every medium access (TEST UNIT
+   *  READY, READ CAPACITY, READ/WRITE/VERIFY/SYNCHRONIZE CACHE) ends in CHECK CONDITION,
+   *  NOT READY: QEMU's scsi-disk answers READ CAPACITY of a zero-sized drive with LOGICAL
+   *  UNIT NOT READY, MANUAL INTERVENTION REQUIRED (04h/03h), which Linux's sd takes as "do
+   *  not try to spin it up" and reports a disk of 0 blocks. */
+  get present(): bool {
+    return this.blocks != 0;
+  }
+
   get sectorsPerBlock(): u32 {
     return this.blockSize / SECTOR_SIZE;
   }
 
-  /** Address of the last block (READ CAPACITY's RETURNED LOGICAL BLOCK ADDRESS). */
+  /** Address of the last block (READ CAPACITY's RETURNED LOGICAL BLOCK ADDRESS); only
+   *  meaningful when `present`. */
   get lastLba(): u64 {
     return this.blocks - 1;
   }

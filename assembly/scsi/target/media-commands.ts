@@ -9,7 +9,7 @@ import {
   OP_VERIFY_10, OP_VERIFY_16, OP_WRITE_10, OP_WRITE_12, OP_WRITE_16, OP_WRITE_6,
 } from './scsi-opcodes';
 import {
-  INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, NOT_READY_START_REQUIRED, SenseData, WRITE_PROTECTED,
+  INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, NOT_READY_NO_MEDIUM, NOT_READY_START_REQUIRED, SenseData, WRITE_PROTECTED,
 } from './sense-data';
 import { MAX_TRANSFER_BLOCKS } from './vpd-pages';
 
@@ -92,6 +92,10 @@ export function planMediaCommand(
     }
   }
 
+  if (!medium.present) {
+    fail(sense, out, NOT_READY_NO_MEDIUM, -1);
+    return;
+  }
   if (!medium.started) {
     fail(sense, out, NOT_READY_START_REQUIRED, -1);
     return;

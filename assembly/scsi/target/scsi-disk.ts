@@ -36,7 +36,7 @@ import {
 } from './scsi-opcodes';
 import {
   ABORTED_DATA_PHASE_ERROR, INVALID_COMMAND_OPERATION_CODE, INVALID_FIELD_IN_CDB, LOGICAL_UNIT_NOT_SUPPORTED,
-  MAX_SENSE_LENGTH, NOT_READY_START_REQUIRED, NO_SENSE, SenseData,
+  MAX_SENSE_LENGTH, NOT_READY_NO_MEDIUM, NOT_READY_START_REQUIRED, NO_SENSE, SenseData,
 } from './sense-data';
 import { DEVICE_TYPE_DISK, PERIPHERAL_NO_LUN, STANDARD_INQUIRY_LENGTH, writeStandardInquiry } from './standard-inquiry';
 import {
@@ -139,7 +139,7 @@ export class ScsiDisk implements ScsiTarget {
 
     switch (op) {
       case OP_TEST_UNIT_READY: {
-        if (!this.medium.started) this.fail(out, NOT_READY_START_REQUIRED);
+        this.mediumReady(out);
         break;
       }
       case OP_REQUEST_SENSE: {
@@ -339,11 +339,22 @@ export class ScsiDisk implements ScsiTarget {
       this.failField(out, INVALID_FIELD_IN_CDB, 2);
       return;
     }
+    if (!this.mediumReady(out)) return;
+    this.replyIn(out, writeReadCapacity10(this.dataIn, this.medium), u32.MAX_VALUE);
+  }
+
+  /** Whether the medium can be accessed; if not, CHECK CONDITION with NOT READY: no
+   *  usable medium (a zero-byte image, disk-medium.ts) or stopped by START STOP UNIT. */
+  private mediumReady(out: CommandPlan): bool {
+    if (!this.medium.present) {
+      this.fail(out, NOT_READY_NO_MEDIUM);
+      return false;
+    }
     if (!this.medium.started) {
       this.fail(out, NOT_READY_START_REQUIRED);
-      return;
+      return false;
     }
-    this.replyIn(out, writeReadCapacity10(this.dataIn, this.medium), u32.MAX_VALUE);
+    return true;
   }
 
   /** SERVICE ACTION IN(16): only READ CAPACITY(16) (SBC-3) is implemented. */
@@ -358,10 +369,7 @@ export class ScsiDisk implements ScsiTarget {
       this.failField(out, INVALID_FIELD_IN_CDB, 2);
       return;
     }
-    if (!this.medium.started) {
-      this.fail(out, NOT_READY_START_REQUIRED);
-      return;
-    }
+    if (!this.mediumReady(out)) return;
     this.replyIn(out, writeReadCapacity16(this.dataIn, this.medium), cdb.be32(10));
   }
 

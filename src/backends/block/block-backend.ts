@@ -24,6 +24,9 @@ export interface BlockBackendOptions {
   path: string;
   cache: CacheMode;
   readOnly: boolean;
+  /** Accept a zero-byte image (default: refused with a hint how to make one). Only for a
+   *  device that has an answer for it: a SCSI disk reports NOT READY for its medium. */
+  allowEmpty?: boolean;
   /** Default: DEFAULT_EXECUTOR, the winner of bench/block-throughput.ts (docs/block-backend.md). */
   executor?: ExecutorKind;
 }
@@ -84,7 +87,7 @@ export class BlockBackend {
     if (kind !== 'libuv' && kind !== 'piscina') {
       throw new BlockError(Errno.EINVAL, `unknown executor ${String(kind)} (expected libuv or piscina)`);
     }
-    const { fd, sizeBytes } = openImage(path, cache, readOnly);
+    const { fd, sizeBytes } = openImage(path, cache, readOnly, options.allowEmpty ?? false);
     let alignment: BufferAlignment | null = null;
     try {
       let direct: DirectIo | null = null;

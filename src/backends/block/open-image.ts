@@ -43,8 +43,8 @@ function statImage(path: string): fs.Stats {
   return stats;
 }
 
-function checkSize(path: string, sizeBytes: number): void {
-  if (sizeBytes === 0) {
+function checkSize(path: string, sizeBytes: number, allowEmpty: boolean): void {
+  if (sizeBytes === 0 && !allowEmpty) {
     throw new BlockError(Errno.EINVAL, `disk image is empty (0 bytes): ${path}; create one with e.g. "truncate -s 1G ${path}"`);
   }
   if (sizeBytes % SECTOR_BYTES !== 0) {
@@ -81,9 +81,10 @@ function accessible(path: string, mode: number): boolean {
   }
 }
 
-/** Opens `path` for the backend: O_RDONLY or O_RDWR, plus O_DIRECT for cache=none. */
-export function openImage(path: string, cache: CacheMode, readOnly: boolean): OpenedImage {
-  checkSize(path, statImage(path).size);
+/** Opens `path` for the backend: O_RDONLY or O_RDWR, plus O_DIRECT for cache=none. An empty
+ *  file is refused unless `allowEmpty` (a SCSI disk presents it as a unit without medium). */
+export function openImage(path: string, cache: CacheMode, readOnly: boolean, allowEmpty = false): OpenedImage {
+  checkSize(path, statImage(path).size, allowEmpty);
   const { O_RDONLY, O_RDWR, O_DIRECT } = fs.constants;
   const flags = (readOnly ? O_RDONLY : O_RDWR) | (cache === 'none' ? O_DIRECT : 0);
   let fd: number;
@@ -96,7 +97,7 @@ export function openImage(path: string, cache: CacheMode, readOnly: boolean): Op
     // Size from the descriptor itself: the path could have been replaced since the stat above.
     const stats = fs.fstatSync(fd);
     if (!stats.isFile()) throw new BlockError(Errno.EINVAL, `disk image is not a regular file: ${path}`);
-    checkSize(path, stats.size);
+    checkSize(path, stats.size, allowEmpty);
     return { fd, sizeBytes: stats.size };
   } catch (error) {
     fs.closeSync(fd);

@@ -80,10 +80,11 @@ export function prepareLsi53c895a(spec: ScsiDeviceSpec): PreparedDevice {
     }
     if (scsiId === SCSI_ADAPTER_ID) throw new DriveError(`${spec.id}: SCSI ID ${SCSI_ADAPTER_ID} is the adapter's own`);
     if (d.media !== 'disk') throw new DriveError(`${spec.id}: SCSI ID ${scsiId}: only disks are supported`);
-    const size = checkDriveImage(d);
+    // A zero-byte image is a disk without usable medium (NOT READY), as QEMU's scsi-hd.
+    const size = checkDriveImage(d, true);
     const readOnly = !!d.readOnly;
     targets.push({ kind: 'disk', readOnly, drive: drives.length, sectors: size / 512, serial: serialFor(spec.id, scsiId) });
-    drives.push({ path: d.path, cache: d.cache, readOnly });
+    drives.push({ path: d.path, cache: d.cache, readOnly, allowEmpty: true });
   });
   let config: Uint8Array;
   try {

@@ -10,8 +10,10 @@ export class DriveError extends Error {
   override name = 'DriveError';
 }
 
-/** Checks an image and returns its size in bytes; throws DriveError with a one-line reason. */
-export function checkDriveImage(d: DriveSpec): number {
+/** Checks an image and returns its size in bytes; throws DriveError with a one-line reason.
+ *  An empty image is refused unless `allowEmpty`: an ATA disk or CD-ROM has no way to say it
+ *  has no capacity, a SCSI disk answers NOT READY (assembly/scsi/target/disk-medium.ts). */
+export function checkDriveImage(d: DriveSpec, allowEmpty = false): number {
   let st;
   try {
     st = statSync(d.path);
@@ -20,7 +22,7 @@ export function checkDriveImage(d: DriveSpec): number {
   }
   if (!st.isFile()) throw new DriveError(`drive ${d.path}: not a regular file`);
   const unit = d.media === 'cdrom' ? 2048 : 512;
-  if (st.size === 0) throw new DriveError(`drive ${d.path}: image is empty`);
+  if (st.size === 0 && !allowEmpty) throw new DriveError(`drive ${d.path}: image is empty`);
   if (st.size % unit !== 0) throw new DriveError(`drive ${d.path}: size ${st.size} is not a multiple of ${unit} bytes`);
   return st.size;
 }

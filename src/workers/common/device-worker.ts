@@ -24,6 +24,8 @@ export interface BackendDriveSpec {
   path: string;
   cache: CacheMode;
   readOnly: boolean;
+  /** A zero-byte image is acceptable (SCSI disks: no usable medium); default refused. */
+  allowEmpty?: boolean;
 }
 
 export interface DeviceWorkerData {
@@ -191,7 +193,7 @@ export class DeviceWorker {
 
   async start(): Promise<void> {
     for (const d of this.data.drives) {
-      this.backends.push(d ? await BlockBackend.open({ path: d.path, cache: d.cache, readOnly: d.readOnly }) : null);
+      this.backends.push(d ? await BlockBackend.open({ path: d.path, cache: d.cache, readOnly: d.readOnly, allowEmpty: d.allowEmpty ?? false }) : null);
     }
     const ctx = this.context();
     const loaded = await loadCore(this.data.wasmPath, { ...this.imports(), ...this.extension?.imports(ctx) });

@@ -44,7 +44,8 @@ export interface ScsiTargetConfig {
   blockSize?: number;
   /** The drive number the core passes to block_submit (index into the worker's drives). */
   drive: number;
-  /** Capacity in 512-byte sectors (image size / 512), a whole number of logical blocks. */
+  /** Capacity in 512-byte sectors (image size / 512), a whole number of logical blocks; 0 for
+   *  a disk: no usable medium (its media commands answer NOT READY); the test target needs >0. */
   sectors: number;
   /** INQUIRY fields, printable ASCII; blank or absent: the disk's defaults. */
   vendor?: string;
@@ -94,8 +95,9 @@ export function encodeScsiConfig(cfg: ScsiConfig): Uint8Array {
     const blockSize = t.blockSize ?? 512;
     if (![512, 1024, 2048, 4096].includes(blockSize)) throw new RangeError(`target ${id}: block size ${blockSize}`);
     const perBlock = blockSize / 512;
-    if (!Number.isSafeInteger(t.sectors) || t.sectors <= 0 || t.sectors > SCSI_MAX_SECTORS || t.sectors % perBlock !== 0) {
-      throw new RangeError(`target ${id}: sectors ${t.sectors} is not a whole number of ${blockSize}-byte blocks in 1..2^44`);
+    const least = t.kind === 'disk' ? 0 : 1;
+    if (!Number.isSafeInteger(t.sectors) || t.sectors < least || t.sectors > SCSI_MAX_SECTORS || t.sectors % perBlock !== 0) {
+      throw new RangeError(`target ${id}: sectors ${t.sectors} is not a whole number of ${blockSize}-byte blocks in ${least}..2^44`);
     }
     if (!Number.isInteger(t.drive) || t.drive < 0 || t.drive > 0xffffffff) throw new RangeError(`target ${id}: drive ${t.drive}`);
     const wwn = t.worldwideName ?? 0n;
