@@ -6,12 +6,11 @@
 // whose status 01h then reports, and a write to a read-only disk (81h): the target's CHECK
 // CONDITION, fetched by the ROM with REQUEST SENSE (DATA PROTECT), comes back as AH=03h.
 
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeImage, MiB, readAt, root, scratch } from '../helpers/guest-kit.js';
-import { bootThroughRom, type RomBootRun } from '../helpers/rom-boot.js';
+import { assembleBootProgram, bootThroughRom, type RomBootRun } from '../helpers/rom-boot.js';
 
 const DISK_BYTES = 64 * MiB;
 const SECTORS = DISK_BYTES / 512;
@@ -49,16 +48,9 @@ describe('INT 13h of the option ROM, called by a boot program on our SCSI disk',
   beforeAll(async () => {
     dir = scratch('scsi-int13-');
     mkdirSync(dir, { recursive: true });
-    const src = join(root, 'test', 'guest', 'boot', 'int13-exercise.S');
-    const obj = join(dir, 'ex.o');
-    const bin = join(dir, 'ex.bin');
-    for (const [cmd, args] of [['as', ['--32', '-o', obj, src]], ['ld', ['-m', 'elf_i386', '-Ttext=0x7c00', '--oformat', 'binary', '-e', '_start', '-o', bin, obj]]] as const) {
-      const r = spawnSync(cmd, [...args], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
-    }
+    const program = assembleBootProgram(join(root, 'test', 'guest', 'boot', 'int13-exercise.S'), dir);
     disk = makeImage(join(dir, 'disk.img'), DISK_BYTES);
     readOnly = makeImage(join(dir, 'readonly.img'), 4 * MiB);
-    const program = readFileSync(bin);
     const fd = openSync(disk, 'r+');
     writeSync(fd, program, 0, program.length, 0);
     closeSync(fd);

@@ -7,7 +7,7 @@
 // reads beyond a disk's end answered with INT 13h errors, a disk that is not bootable and a
 // controller without disks, after which the BIOS goes on to its next boot device.
 
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lba } from '../../src/shared-mem/types.js';
@@ -66,9 +66,13 @@ describe('Linux booted by syslinux from our SCSI disk through the option ROM', (
   beforeAll(async () => {
     // Behind the proxy the device's interrupt does not reach a TCG guest: Linux polls.
     const disk = makeLinuxBootDisk(join(dir, 'linux.img'), { sizeMib, append: 'nolapic irqpoll nohz=off' });
+    // A zero-byte image at SCSI ID 2: a disk without usable medium, which the ROM skips and
+    // Linux's sd attaches with no capacity (NOT READY, manual intervention required).
+    const empty = join(dir, 'no-medium.img');
+    writeFileSync(empty, '');
     run = await bootThroughRom({
       scratchDir: dir,
-      disks: [{ scsiId: 0, path: disk }],
+      disks: [{ scsiId: 0, path: disk }, { scsiId: 2, path: empty }],
       // The partitioned layout: syslinux's MBR reads the partition's boot sector over itself
       // at 7C00h, which runs only because the ROM makes TCG drop its stale translation.
       script: readFileSync(join(root, 'test', 'guest', 'scripts', 'boot-disk-checks.sh'), 'utf8').replaceAll('@LAYOUT@', 'mbr'),
@@ -92,6 +96,11 @@ describe('Linux booted by syslinux from our SCSI disk through the option ROM', (
     expect(run.values.get('sda_sectors')).toBe(String((sizeMib * MiB) / 512));
     expect(run.values.get('vbr_oem')).toBe('SYSLINUX');
     expectOurRomRan(run);
+  });
+
+  it('sd attaches the zero-capacity disk at SCSI ID 2 as a disk of 0 sectors, and says why', () => {
+    expect(run.values.get('disk_sdb'), explain(run)).toMatch(/^\d+:0:2:0 0$/);
+    expect(run.values.get('sd_other') ?? '', explain(run)).toMatch(/not ready/i);
   });
 });
 

@@ -39,61 +39,7 @@ _start:
         jnc stage2
         jmp power_off
 
-/* putc AL on COM1 (polling the transmitter), puts SI (0-terminated), hex8 AL, hex16 AX */
-putc:
-        pushw %dx
-        pushw %ax
-        movw $COM1 + 5, %dx
-2:      inb %dx, %al
-        testb $0x20, %al
-        jz 2b
-        popw %ax
-        movw $COM1, %dx
-        outb %al, %dx
-        popw %dx
-        ret
-puts:
-        lodsb
-        testb %al, %al
-        jz 3f
-        call putc
-        jmp puts
-3:      ret
-hex16:
-        pushw %ax
-        movb %ah, %al
-        call hex8
-        popw %ax
-hex8:
-        pushw %ax
-        shrb $4, %al
-        call 4f
-        popw %ax
-4:      pushw %ax
-        andb $15, %al
-        addb $'0', %al
-        cmpb $'9', %al
-        jbe 5f
-        addb $39, %al
-5:      call putc
-        popw %ax
-        ret
-
-power_off:
-        movl $0x80000b40, %eax          /* PIIX4 function 3, PMBASE (config 40h) */
-        movw $0xcf8, %dx
-        outl %eax, %dx
-        movb $0xfc, %dl
-        inw %dx, %ax
-        andw $0xffc0, %ax
-        jz 6f
-        addw $4, %ax
-        xchgw %ax, %dx
-        movw $0x2000, %ax               /* SLP_EN, SLP_TYP 0: S5 on QEMU's PIIX4 */
-        outw %ax, %dx
-6:      cli
-        hlt
-        jmp 6b
+        .include "int13-report.inc"
 
 drive:  .byte 0                  /* the boot drive */
 cur_drive: .byte 0              /* the drive the next call goes to */
@@ -288,79 +234,6 @@ dap_call:
         popw %bp
         jmp int13_named
 
-/* int13: prints "HVMIO-INT13 <name at SI>", calls INT 13h with DL = the boot drive and the
- * caller's AX/BX/CX/DH, prints " cf=C ah=HH". int13_named: the name is at BP, SI is passed. */
-int13:
-        movw %si, %bp
-int13_named:
-        pushw %si
-        pushw %ax
-        movw $s_tag, %si
-        call puts
-        movw %bp, %si
-        call puts
-        popw %ax
-        popw %si
-        movb cur_drive, %dl
-        int $0x13
-        pushfw
-        pushw %ax
-        pushw %si
-        movw $s_cf, %si
-        call puts
-        popw %si
-        popw %ax
-        popfw
-        pushw %ax
-        movb $'0', %al
-        adcb $0, %al
-        call putc
-        pushw %si
-        movw $s_ah, %si
-        call puts
-        popw %si
-        popw %ax
-        pushw %ax
-        movb %ah, %al
-        call hex8
-        popw %ax
-        ret
-
-value8:
-        pushw %ax
-        movb $' ', %al
-        call putc
-        popw %ax
-        jmp hex8
-value16:
-        pushw %ax
-        movb $' ', %al
-        call putc
-        popw %ax
-        jmp hex16
-value_ascii4:
-        pushw %cx
-        movw $4, %cx
-        pushl %eax
-        movb $' ', %al
-        call putc
-        popl %eax
-10:     call putc
-        shrl $8, %eax
-        loop 10b
-        popw %cx
-        ret
-newline:
-        pushw %si
-        movw $s_nl, %si
-        call puts
-        popw %si
-        ret
-
-s_tag:  .asciz "HVMIO-INT13 "
-s_cf:   .asciz " cf="
-s_ah:   .asciz " ah="
-s_nl:   .asciz "\r\n"
 s_41:   .asciz "41"
 s_48:   .asciz "48"
 s_08:   .asciz "08"

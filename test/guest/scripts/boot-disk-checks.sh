@@ -30,4 +30,11 @@ else
   fat=/dev/sda
 fi
 echo "VALUE vbr_oem $(dd if=$fat bs=1 skip=3 count=8 2>/dev/null)"
+
+# The other SCSI disks sd attached (H:C:T:L and size in sectors; one without medium has 0),
+# and what sd said about them.
+for d in /sys/block/sd*; do
+  [ "$d" = /sys/block/sda ] || echo "VALUE disk_$(basename "$d") $(basename "$(readlink -f "$d/device")") $(cat "$d/size")"
+done
+echo "VALUE sd_other $(dmesg | grep -E 'sd [0-9]+:0:[1-9][0-9]*:0' | sed 's/^\[[^]]*\] //' | head -8 | tr '\n' '|')"
 exit 0
