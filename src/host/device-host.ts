@@ -245,8 +245,10 @@ export class DeviceHost implements DeviceEndpoint {
     if (inc && this.state === 'up') {
       const p = inc.control.stats();
       inc.ring.kick(); // a worker blocked in Atomics.wait sees the control message only when kicked
-      s = await p;
-      this.lastStats = s;
+      // A worker that died before its exit was noticed never answers: report what was known.
+      const answer = await Promise.race([p, inc.exited.then(() => null)]);
+      if (answer) this.lastStats = answer;
+      s = this.lastStats;
     }
     const zero: WorkerStats = {
       ioreqs: 0, postedWrites: 0, blockRequests: 0, backendCalls: 0, bytesRead: 0, bytesWritten: 0,
