@@ -15,6 +15,7 @@ import { IRQ_PCI_INTA, RESET_AFTER_CRASH, RESET_POWER_ON } from '../workers/comm
 import type { BackendDriveSpec, DeviceControlApi, DeviceWorkerData, FaultPoint, WorkerStats } from '../workers/common/device-worker.js';
 import { ALL_ONES, type DeviceAccess, type DeviceEndpoint } from './device-endpoint.js';
 import { RingBacklog } from './ring-backlog.js';
+import { registerShadowModeFromEnv, type RegisterShadowMode } from './register-shadow-mode.js';
 import { ShadowReader } from './shadow-reader.js';
 import { coreWasm, workerEntry } from './worker-entry.js';
 
@@ -27,10 +28,8 @@ export interface DeviceHostOptions {
   ram: GuestRam;
   policy: WaitPolicy;
   faultInjection?: boolean;
-  /** Register reads answered from the register shadow (shadow-reader.ts): 'on' (default),
-   *  'off' (every read through the ring), or 'verify' (each read the shadow could answer also
-   *  goes through the ring, and the two answers are compared; the ring's is returned).
-   *  Default: the environment's HVMIO_REGISTER_SHADOW, else 'on'. */
+  /** Register reads answered from the register shadow (register-shadow-mode.ts). Default:
+   *  the environment's HVMIO_REGISTER_SHADOW, else 'on'. */
   registerShadow?: RegisterShadowMode;
   /** Interrupt line of the device changed (ISA 0-15 or IRQ_PCI_INTA). */
   onIrq(line: number, level: boolean): void;
@@ -49,16 +48,7 @@ export interface DeviceStats extends WorkerStats {
   shadowMismatches: number;
 }
 
-export type RegisterShadowMode = 'on' | 'off' | 'verify';
-const SHADOW_MODES: readonly RegisterShadowMode[] = ['on', 'off', 'verify'];
-
-/** The mode HVMIO_REGISTER_SHADOW asks for ('on' when unset); throws on anything else. */
-export function registerShadowModeFromEnv(env: NodeJS.ProcessEnv = process.env): RegisterShadowMode {
-  const v = env.HVMIO_REGISTER_SHADOW;
-  if (v === undefined || v === '') return 'on';
-  if ((SHADOW_MODES as readonly string[]).includes(v)) return v as RegisterShadowMode;
-  throw new Error(`HVMIO_REGISTER_SHADOW must be one of ${SHADOW_MODES.join(', ')}, not "${v}"`);
-}
+export type { RegisterShadowMode } from './register-shadow-mode.js';
 
 export type DeviceState = 'starting' | 'up' | 'down' | 'stopped';
 

@@ -2,7 +2,9 @@
 // from it (src/host/shadow-reader.ts): validity, the seqlock under a concurrent writer thread,
 // the served-count rule against the request ring, and which reads it may answer.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/host/cli/main.js';
+import { registerShadowModeFromEnv } from '../../src/host/register-shadow-mode.js';
 import type { Worker } from 'node:worker_threads';
 import { RegisterShadow, type ShadowRegister } from '../../src/shared-mem/register-shadow.js';
 import { RequestRing } from '../../src/shared-mem/request-ring.js';
@@ -197,5 +199,30 @@ describe('shadow reader (host fast path rules)', () => {
     const reader = new ShadowReader(shadow, ring);
     expect(reader.enabled).toBe(false);
     expect(reader.tryRead(read(1, 0x14, 4), () => {})).toBeNull();
+  });
+});
+
+describe('HVMIO_REGISTER_SHADOW', () => {
+  it('selects the mode, defaults to on, and refuses anything else in one line', () => {
+    expect(registerShadowModeFromEnv({})).toBe('on');
+    expect(registerShadowModeFromEnv({ HVMIO_REGISTER_SHADOW: '' })).toBe('on');
+    expect(registerShadowModeFromEnv({ HVMIO_REGISTER_SHADOW: 'off' })).toBe('off');
+    expect(registerShadowModeFromEnv({ HVMIO_REGISTER_SHADOW: 'verify' })).toBe('verify');
+    expect(() => registerShadowModeFromEnv({ HVMIO_REGISTER_SHADOW: 'yes' })).toThrow(/^HVMIO_REGISTER_SHADOW must be one of on, off, verify, not "yes"$/);
+  });
+
+  it('a bad value stops the command line with exit status 2 before anything starts', async () => {
+    const saved = process.env.HVMIO_REGISTER_SHADOW;
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+    try {
+      process.env.HVMIO_REGISTER_SHADOW = 'fast';
+      expect(await main(['remote', '--help'])).toBe(2);
+      expect(errors).toEqual(['hvmio remote: HVMIO_REGISTER_SHADOW must be one of on, off, verify, not "fast"']);
+    } finally {
+      spy.mockRestore();
+      if (saved === undefined) delete process.env.HVMIO_REGISTER_SHADOW;
+      else process.env.HVMIO_REGISTER_SHADOW = saved;
+    }
   });
 });
