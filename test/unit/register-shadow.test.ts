@@ -10,7 +10,8 @@ import { RegisterShadow, type ShadowRegister } from '../../src/shared-mem/regist
 import { RequestRing } from '../../src/shared-mem/request-ring.js';
 import { ShadowReader } from '../../src/host/shadow-reader.js';
 import type { DeviceAccess } from '../../src/host/device-endpoint.js';
-import { SHADOW_NARROW_READS, decodeShadowRegister } from '../../src/workers/common/core-abi.js';
+import { SHADOW_NARROW_READS, decodeShadowRegister, type CoreExports, type ShadowCoreExports } from '../../src/workers/common/core-abi.js';
+import { ShadowPublisher } from '../../src/workers/common/shadow-publisher.js';
 import type { AccessSize } from '../../src/shared-mem/types.js';
 import { nextMessage, startWorker } from '../helpers/shared-mem-workers.js';
 import { WRITER_STOP } from '../helpers/register-shadow-writer.js';
@@ -224,5 +225,45 @@ describe('HVMIO_REGISTER_SHADOW', () => {
       if (saved === undefined) delete process.env.HVMIO_REGISTER_SHADOW;
       else process.env.HVMIO_REGISTER_SHADOW = saved;
     }
+  });
+});
+
+describe('shadow publisher (worker side)', () => {
+  /** A core that answers io_read from a table and declares what it is told to. */
+  function fakeCore(declared: bigint[] | null, values: Map<string, bigint>) {
+    const reads: string[] = [];
+    const core = {
+      io_read: (space: number, offset: bigint, size: number) => {
+        reads.push(`${space}:${offset}:${size}`);
+        return values.get(`${space}:${offset}:${size}`) ?? 0n;
+      },
+      ...(declared ? { shadow_count: () => declared.length, shadow_register: (i: number) => declared[i]! } : {}),
+    } as unknown as CoreExports & ShadowCoreExports;
+    return { core, reads };
+  }
+  const pack = (space: number, offset: number, size: number, flags: number) =>
+    BigInt(offset) | (BigInt(size) << 32n) | (BigInt(space) << 40n) | (BigInt(flags) << 48n);
+
+  it('publishes what io_read returns for each declared register, with the served count', () => {
+    const shadow = RegisterShadow.create();
+    const { core, reads } = fakeCore([pack(1, 0x14, 4, 1), pack(7, 0x3f6, 1, 0)], new Map([['1:20:4', 0xdead_beefn], ['7:1014:1', 0x50n]]));
+    const publisher = new ShadowPublisher(shadow.sab, core);
+    expect(publisher.declare()).toEqual([{ space: 1, offset: 0x14, size: 4, flags: 1 }, { space: 7, offset: 0x3f6, size: 1, flags: 0 }]);
+    publisher.beginChange(false);
+    expect(shadow.readBegin()).toBe(-1);
+    publisher.publish(42);
+    expect(reads).toEqual(['1:20:4', '7:1014:1']);
+    expect(shadow.readBegin()).toBeGreaterThan(0);
+    expect([shadow.value(0), shadow.value(1), shadow.served()]).toEqual([0xdead_beef, 0x50, 42]);
+  });
+
+  it('a core without the exports shadows nothing; a malformed declaration is refused', () => {
+    const none = fakeCore(null, new Map());
+    const shadow = RegisterShadow.create();
+    expect(new ShadowPublisher(shadow.sab, none.core).declare()).toEqual([]);
+    const tooMany = fakeCore(Array.from({ length: 17 }, (_, i) => pack(0, i, 1, 0)), new Map());
+    expect(() => new ShadowPublisher(RegisterShadow.create().sab, tooMany.core).declare()).toThrow(/at most 16/);
+    const misaligned = fakeCore([pack(0, 0x15, 4, 0)], new Map());
+    expect(() => new ShadowPublisher(RegisterShadow.create().sab, misaligned.core).declare()).toThrow(/aligned/);
   });
 });

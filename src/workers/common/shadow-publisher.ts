@@ -25,12 +25,12 @@ export class ShadowPublisher {
    *  the exports shadows nothing. Throws on a malformed declaration (a core bug). */
   declare(): ShadowRegister[] {
     const count = this.core.shadow_count?.() ?? 0;
-    if (count < 0 || count > SHADOW_MAX_REGISTERS || !this.core.shadow_register) {
-      throw new RangeError(`core declares ${count} shadowed registers (at most ${SHADOW_MAX_REGISTERS}, with shadow_register)`);
+    if (count < 0 || count > SHADOW_MAX_REGISTERS || (count > 0 && !this.core.shadow_register)) {
+      throw new RangeError(`core declares ${count} shadowed registers (at most ${SHADOW_MAX_REGISTERS}, each described by shadow_register)`);
     }
     const registers: ShadowRegister[] = [];
     for (let i = 0; i < count; i++) {
-      const d = decodeShadowRegister(this.core.shadow_register(i));
+      const d = decodeShadowRegister(this.core.shadow_register!(i));
       registers.push({ space: d.space, offset: d.offset, size: d.size as 1 | 2 | 4, flags: d.flags });
     }
     this.shadow.describe(registers); // validates
