@@ -88,6 +88,27 @@ export const RESET_POWER_ON: u32 = 0;
  *  plus an interrupt), so a driver waiting on it errors out and recovers instead of timing out. */
 export const RESET_AFTER_CRASH: u32 = 1;
 
+// ---- register shadow. A core may declare registers whose reads have no side effects in any
+// state (reading them changes nothing, raises or lowers nothing, logs nothing). After every
+// core call the worker reads them with io_read and publishes the values in shared memory, and
+// the host answers a guest read of one of them from there, without waking the worker, while
+// every request it sent has been served (src/shared-mem/register-shadow.ts,
+// src/host/shadow-reader.ts). Declaring a register whose read has a side effect would lose
+// that side effect: only declare what the datasheet says is a plain read.
+// A core that shadows registers exports `shadow_count(): u32` (at most SHADOW_MAX_REGISTERS;
+// read once, after init) and `shadow_register(index: u32): u64`, one packed descriptor
+// (shadowRegister() below): the space (SPACE_*), the offset in it, the width (1, 2 or 4,
+// offset naturally aligned) and SHADOW_* flags.
+export const SHADOW_MAX_REGISTERS: u32 = 16;
+/** Narrower aligned reads inside the register return the corresponding bytes of its value
+ *  (its bytes are independent registers, or a little-endian whole without width effects). */
+export const SHADOW_NARROW_READS: u32 = 1;
+
+/** Packs a shadow_register() descriptor: offset bits 0-31, size 32-39, space 40-47, flags 48-55. */
+export function shadowRegister(space: u32, offset: u32, size: u32, flags: u32): u64 {
+  return <u64>offset | (<u64>(size & 0xff) << 32) | (<u64>(space & 0xff) << 40) | (<u64>(flags & 0xff) << 48);
+}
+
 /** Size of the buffer `config_ptr()` returns; a device config must fit in it. */
 export const CONFIG_MAX: u32 = 4096;
 

@@ -6,6 +6,7 @@ import { LOG_ERROR, RESET_AFTER_CRASH } from '../common/abi';
 import { logHex } from '../common/core-log';
 import { INIT_OK, IdeConfig, configBuffer, parseConfig } from './config';
 import { Controller } from './controller';
+import { shadowedRegister, shadowedRegisterCount } from './shadowed-registers';
 
 const controller = new Controller();
 const parsed = new IdeConfig();
@@ -60,4 +61,13 @@ export function timer_fired(timer_id: u32): void {}
 /** Fault injection for supervisor tests: traps on purpose. */
 export function debug_fault(): void {
   unreachable();
+}
+
+/** Registers the host may answer from the register shadow (shadowed-registers.ts). */
+export function shadow_count(): u32 {
+  return shadowedRegisterCount();
+}
+
+export function shadow_register(index: u32): u64 {
+  return shadowedRegister(index, controller.native);
 }

@@ -6,6 +6,7 @@ import { LOG_ERROR } from '../common/abi';
 import { logHex } from '../common/core-log';
 import { INIT_BAD_TARGET, INIT_OK, ScsiConfig, configBuffer, parseConfig } from './config';
 import { Controller } from './controller';
+import { shadowedRegister, shadowedRegisterCount } from './chip/shadowed-registers';
 
 const controller = new Controller();
 const parsed = new ScsiConfig();
@@ -64,4 +65,13 @@ export function timer_fired(timer_id: u32): void {
 /** Fault injection for supervisor tests: traps on purpose. */
 export function debug_fault(): void {
   unreachable();
+}
+
+/** Registers the host may answer from the register shadow (chip/shadowed-registers.ts). */
+export function shadow_count(): u32 {
+  return shadowedRegisterCount();
+}
+
+export function shadow_register(index: u32): u64 {
+  return shadowedRegister(index);
 }

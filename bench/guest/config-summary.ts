@@ -63,8 +63,12 @@ export interface ConfigSummary {
   totals: RunTotals[];
   /** The remote's memory at the end of the dd phase, per counted run. */
   memory: MemoryStatus[];
-  /** Our remote's ioreqs per block request over its whole run (boot included). */
+  /** Our remote's ioreqs (accesses through the device worker's ring) per block request over
+   *  its whole run (boot included). */
   ioreqsPerRequest: number[];
+  /** Our remote's register reads answered from the register shadow, without the worker, per
+   *  block request over its whole run. */
+  shadowReadsPerRequest: number[];
   /** Our remote's backend calls per request the guest's disk completed since boot (reads,
    *  writes, flushes: for a SCSI disk one command each), and per request its device core
    *  submitted to the backend. */
@@ -122,6 +126,7 @@ export function summarize(config: Configuration, records: readonly RunRecord[], 
   const totals: RunTotals[] = [];
   const memory: MemoryStatus[] = [];
   const ioreqsPerRequest: number[] = [];
+  const shadowReadsPerRequest: number[] = [];
   const backendCallsPerGuestRequest: number[] = [];
   const backendCallsPerSubmission: number[] = [];
   const jiffyRates: number[] = [];
@@ -175,6 +180,7 @@ export function summarize(config: Configuration, records: readonly RunRecord[], 
     const st = r.run.remoteStats;
     if (st && Number(st.blockRequests) > 0) {
       ioreqsPerRequest.push(Number(st.ioreqs) / Number(st.blockRequests));
+      shadowReadsPerRequest.push(Number(st.shadowReads ?? 0) / Number(st.blockRequests));
       backendCallsPerSubmission.push(Number(st.backendCalls) / Number(st.blockRequests));
     }
     const guest = r.run.totals;
@@ -192,6 +198,7 @@ export function summarize(config: Configuration, records: readonly RunRecord[], 
     totals,
     memory,
     ioreqsPerRequest,
+    shadowReadsPerRequest,
     backendCallsPerGuestRequest,
     backendCallsPerSubmission,
     profile: traced && parsed ? profileOf(parsed, traced.run.info!.irq) : null,

@@ -82,8 +82,10 @@ export function explainCpuMiss(ours: ConfigSummary, inProcess: ConfigSummary): s
     `costs ${fmt(median(idleOurs.map(rate)), 2)} CPU-s per second on ours (${roleSplit(idleOurs)}) against ` +
     `${fmt(median(idleTheirs.map(rate)), 2)} in-process (${roleSplit(idleTheirs)}): every tick polls our controller through the ` +
     `proxy. At that idle rate the dd phase's duration alone costs ${fmt(idleShare, 2)} s/GiB; the rest is the commands' own ` +
-    `register traffic and data: ~${fmt(median(ours.ioreqsPerRequest), 0)} ioreqs per block request over the whole boot (polls ` +
-    'included), each a socket message, a ring hop to the device worker and back; in-process a register access is a function call.';
+    `register traffic and data: ~${fmt(median(ours.ioreqsPerRequest) + median(ours.shadowReadsPerRequest), 0)} register accesses ` +
+    'per block request over the whole boot (polls included), each a socket message; ' +
+    `~${fmt(median(ours.ioreqsPerRequest), 0)} of them also a ring hop to the device worker and back, the other ` +
+    `~${fmt(median(ours.shadowReadsPerRequest), 0)} reads answered from the register shadow; in-process a register access is a function call.`;
 }
 
 /** Where a SCSI command's time goes in one traced boot (guest time, medians), in words. */

@@ -5,7 +5,7 @@
 import type { GuestRam } from '../shared-mem/guest-ram.js';
 import type { WaitPolicy } from '../shared-mem/request-ring.js';
 import type { HostBridge } from './bridge.js';
-import { DeviceHost } from './device-host.js';
+import { DeviceHost, type RegisterShadowMode } from './device-host.js';
 import type { DeviceEndpoint } from './device-endpoint.js';
 import type { DeviceSpec } from './devices/device-spec.js';
 import { prepareE1000 } from './devices/e1000.js';
@@ -21,6 +21,8 @@ export interface DeviceContext {
   ram: GuestRam;
   policy: WaitPolicy;
   faultInjection?: boolean;
+  /** See DeviceHostOptions.registerShadow (default: HVMIO_REGISTER_SHADOW, else 'on'). */
+  registerShadow?: RegisterShadowMode;
   /** A line of the device changed: ISA 0-15 or IRQ_PCI_INTA (the transport maps it). */
   onIrq(line: number, level: boolean): void;
   log(line: string): void;
@@ -45,6 +47,7 @@ export async function startDevice(spec: DeviceSpec, ctx: DeviceContext): Promise
     ram: ctx.ram,
     policy: ctx.policy,
     faultInjection: ctx.faultInjection,
+    registerShadow: ctx.registerShadow,
     onIrq: ctx.onIrq,
     onRestart: () => ctx.bridge.replayDeviceConfig(fn),
     log: ctx.log,

@@ -9,12 +9,15 @@ import type { Remote } from 'comlink';
 import type { GuestRam } from '../shared-mem/guest-ram.js';
 import { IOREQ_TYPE_COPY, IOREQ_TYPE_PCI_CONFIG, IOREQ_TYPE_PIO, type Ioreq } from '../shared-mem/ioreq.js';
 import { IrqLines } from '../shared-mem/irq-lines.js';
+import { RegisterShadow } from '../shared-mem/register-shadow.js';
 import { RequestRing, RingAbortedError, type WaitPolicy } from '../shared-mem/request-ring.js';
 import { releaseRemote, wrapPort } from '../workers/common/comlink-node.js';
 import { IRQ_PCI_INTA, RESET_AFTER_CRASH, RESET_POWER_ON } from '../workers/common/core-abi.js';
 import type { BackendDriveSpec, DeviceControlApi, DeviceWorkerData, FaultPoint, WorkerStats } from '../workers/common/device-worker.js';
 import { ALL_ONES, type DeviceAccess, type DeviceEndpoint } from './device-endpoint.js';
 import { RingBacklog } from './ring-backlog.js';
+import { registerShadowModeFromEnv, type RegisterShadowMode } from './register-shadow-mode.js';
+import { ShadowReader } from './shadow-reader.js';
 import { coreWasm, workerEntry } from './worker-entry.js';
 
 export interface DeviceHostOptions {
@@ -26,6 +29,9 @@ export interface DeviceHostOptions {
   ram: GuestRam;
   policy: WaitPolicy;
   faultInjection?: boolean;
+  /** Register reads answered from the register shadow (register-shadow-mode.ts). Default:
+   *  the environment's HVMIO_REGISTER_SHADOW, else 'on'. */
+  registerShadow?: RegisterShadowMode;
   /** Interrupt line of the device changed (ISA 0-15 or IRQ_PCI_INTA). */
   onIrq(line: number, level: boolean): void;
   /** Called after a restarted worker is serving again, to restore configuration. */
@@ -40,7 +46,14 @@ export interface DeviceHostOptions {
 export interface DeviceStats extends WorkerStats {
   restarts: number;
   state: DeviceState;
+  /** Register reads answered from the register shadow, without the worker. */
+  shadowReads: number;
+  /** 'verify' mode: shadow answers compared with the ring's, and how many differed. */
+  shadowChecks: number;
+  shadowMismatches: number;
 }
+
+export type { RegisterShadowMode } from './register-shadow-mode.js';
 
 export type DeviceState = 'starting' | 'up' | 'down' | 'stopped';
 
@@ -58,6 +71,8 @@ interface Incarnation {
   worker: Worker;
   ring: RequestRing;
   irq: IrqLines;
+  /** Answers side-effect-free register reads from the worker's register shadow. */
+  shadow: ShadowReader;
   control: Remote<DeviceControlApi>;
   /** Accesses waiting for this incarnation's answers; aborted together when it dies. */
   abort: { aborted: boolean };
@@ -85,8 +100,21 @@ export class DeviceHost implements DeviceEndpoint {
   private irqsOnDemand = false;
   /** Link state the control plane last set (network devices), re-applied after a restart. */
   private linkUp: boolean | null = null;
+  private readonly shadowMode: RegisterShadowMode;
+  /** Resets under way: the control port changes the device behind the ring's back. */
+  private resetting = 0;
+  private shadowReads = 0;
+  private shadowChecks = 0;
+  private shadowMismatchCount = 0;
 
-  constructor(private readonly opts: DeviceHostOptions) {}
+  constructor(private readonly opts: DeviceHostOptions) {
+    this.shadowMode = opts.registerShadow ?? registerShadowModeFromEnv();
+  }
+
+  /** 'verify' mode: shadow answers that differed from the ring's. */
+  get shadowMismatches(): number {
+    return this.shadowMismatchCount;
+  }
 
   async start(): Promise<void> {
     this.current = await this.spawn();
@@ -104,6 +132,14 @@ export class DeviceHost implements DeviceEndpoint {
     const inc = this.current;
     if (this.state !== 'up' || !inc) return Promise.resolve(absent(a));
     if (this.backlog.length > 0) return this.accessBehindBacklog(a);
+    if (this.shadowMode !== 'off' && this.resetting === 0 && a.dir === 'read' && inc.shadow.enabled) {
+      const value = inc.shadow.tryRead(a, () => this.forwardIrqs(inc));
+      if (value !== null) {
+        if (this.shadowMode === 'verify') return this.verifyShadowRead(inc, a, value);
+        this.shadowReads++;
+        return Promise.resolve(value);
+      }
+    }
     const slot = inc.ring.submit(toIoreq(a), false);
     if (slot < 0) return this.accessBehindBacklog(a);
     return this.answer(inc, slot, a);
@@ -164,6 +200,24 @@ export class DeviceHost implements DeviceEndpoint {
     );
   }
 
+  /** 'verify' mode: the read goes through the ring too and the answers are compared. They
+   *  must agree unless the device changed on its own (a completion, a timer) in between,
+   *  which the worker counts; requests queued behind this one cannot affect its answer. */
+  private verifyShadowRead(inc: Incarnation, a: DeviceAccess, fast: bigint): Promise<bigint> {
+    const asyncEvents = inc.shadow.lastAsyncEvents;
+    const slot = inc.ring.submit(toIoreq(a), false);
+    if (slot < 0) return this.accessBehindBacklog(a);
+    return this.answer(inc, slot, a).then((slow) => {
+      if (inc.abort.aborted || inc.shadow.asyncEventsNow() !== asyncEvents) return slow;
+      this.shadowChecks++;
+      if (slow !== fast) {
+        this.shadowMismatchCount++;
+        this.opts.log?.(`${this.opts.id}: register shadow answered 0x${fast.toString(16)} where the device answers 0x${slow.toString(16)} (space ${a.space}, offset 0x${a.offset.toString(16)}, size ${a.size})`);
+      }
+      return slow;
+    });
+  }
+
   /** The ring is full or others wait already: queue behind them, in the guest's order.
    *  The slot is taken synchronously by the backlog's pump and the continuation runs in the
    *  same microtask checkpoint, so the incarnation that owns the slot is still current. */
@@ -188,14 +242,19 @@ export class DeviceHost implements DeviceEndpoint {
     if (inc && this.state === 'up') {
       const p = inc.control.stats();
       inc.ring.kick(); // a worker blocked in Atomics.wait sees the control message only when kicked
-      s = await p;
-      this.lastStats = s;
+      // A worker that died before its exit was noticed never answers: report what was known.
+      const answer = await Promise.race([p, inc.exited.then(() => null)]);
+      if (answer) this.lastStats = answer;
+      s = this.lastStats;
     }
     const zero: WorkerStats = {
       ioreqs: 0, postedWrites: 0, blockRequests: 0, backendCalls: 0, bytesRead: 0, bytesWritten: 0,
       flushes: 0, fdatasyncs: 0, bounced: 0, dmaFaults: 0, logsDropped: 0,
     };
-    return { ...(s ?? zero), restarts: this.restarts, state: this.state };
+    return {
+      ...(s ?? zero), restarts: this.restarts, state: this.state,
+      shadowReads: this.shadowReads, shadowChecks: this.shadowChecks, shadowMismatches: this.shadowMismatchCount,
+    };
   }
 
   /** Test hook: the core executes `unreachable` at the given point (worker must allow it). */
@@ -224,14 +283,21 @@ export class DeviceHost implements DeviceEndpoint {
   async reset(): Promise<void> {
     const inc = this.current;
     if (!inc || this.state !== 'up') return;
-    // Writes posted before the reset must not run after it: the reset travels on the control
-    // port, which the worker may read before it has drained its ring. A read through the ring
-    // is answered only after every request queued ahead of it.
-    await this.access(RING_BARRIER);
-    if (this.current !== inc || this.state !== 'up') return;
-    const p = inc.control.reset(RESET_POWER_ON);
-    inc.ring.kick();
-    await p;
+    // Until the worker has reset the core, reads go through the ring (behind the reset's
+    // barrier), never to a shadow that still shows the state from before the reset.
+    this.resetting++;
+    try {
+      // Writes posted before the reset must not run after it: the reset travels on the control
+      // port, which the worker may read before it has drained its ring. A read through the ring
+      // is answered only after every request queued ahead of it.
+      await this.access(RING_BARRIER);
+      if (this.current !== inc || this.state !== 'up') return;
+      const p = inc.control.reset(RESET_POWER_ON);
+      inc.ring.kick();
+      await p;
+    } finally {
+      this.resetting--;
+    }
   }
 
   /** Hands the current guest RAM table (after the transport replaced regions) to the worker. */
@@ -278,6 +344,8 @@ export class DeviceHost implements DeviceEndpoint {
   private async spawn(): Promise<Incarnation> {
     const ring = RequestRing.create(RING_SLOTS);
     const irq = IrqLines.create();
+    // Fresh per incarnation: invalid until this worker has published into it.
+    const shadow = RegisterShadow.create();
     const { port1, port2 } = new MessageChannel();
     const net = this.opts.net?.();
     const data: DeviceWorkerData = {
@@ -285,6 +353,7 @@ export class DeviceHost implements DeviceEndpoint {
       wasmPath: coreWasm(this.opts.device),
       ringSab: ring.sab,
       irqSab: irq.sab,
+      shadowSab: shadow.sab,
       ram: this.opts.ram.toTransferable(),
       config: this.opts.config,
       drives: this.opts.drives,
@@ -306,10 +375,12 @@ export class DeviceHost implements DeviceEndpoint {
       worker.once('error', (err) => reject(err));
     });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    const inc: Incarnation = {
-      worker, ring, irq, control, abort, exited, irqSeen: irq.changeCount(), irqWait: null, irqWaitEnd: null,
-    };
+    const irqSeen = irq.changeCount();
     await ready;
+    // The worker declared its registers before it reported ready.
+    const inc: Incarnation = {
+      worker, ring, irq, shadow: new ShadowReader(shadow, ring), control, abort, exited, irqSeen, irqWait: null, irqWaitEnd: null,
+    };
     worker.on('error', (err) => {
       fatal ||= err.message;
     });

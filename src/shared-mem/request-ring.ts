@@ -184,6 +184,18 @@ export class RequestRing {
     return this.buffer;
   }
 
+  /** Requests ever submitted (free-running Int32 counter, the producer's `head`): compared with
+   *  what the consumer reports served (register-shadow.ts). */
+  submittedCount(): number {
+    return Atomics.load(this.words, HEAD);
+  }
+
+  /** Requests ever taken by the consumer (free-running, its `tail`), malformed ones included.
+   *  Between the consumer's own calls every taken request is also answered. */
+  takenCount(): number {
+    return Atomics.load(this.words, TAIL);
+  }
+
   /** Requests submitted and not yet taken by the consumer. */
   pending(): number {
     return Math.max(0, this.queued());

@@ -1,6 +1,7 @@
 // `hvmio <subcommand>`: one binary for every way of running the devices.
 
 import { OptionError } from './keyval.js';
+import { registerShadowModeFromEnv } from '../register-shadow-mode.js';
 
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }> = {
   sim: { summary: 'simulated guest on a built-in scratch disk (default job)', load: () => import('./sim-command.js') },
@@ -24,6 +25,12 @@ export async function main(argv: string[]): Promise<number> {
   const sub = SUBCOMMANDS[cmd];
   if (!sub) {
     console.error(`hvmio: unknown command "${cmd}" (try hvmio --help)`);
+    return 2;
+  }
+  try {
+    registerShadowModeFromEnv(); // checked before anything starts
+  } catch (err) {
+    console.error(`hvmio ${cmd}: ${(err as Error).message}`);
     return 2;
   }
   try {

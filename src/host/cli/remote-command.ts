@@ -40,6 +40,12 @@ options:
   --fd N          protocol socket (default: $MPQEMU_FD)
   --stats         print device statistics on stderr when the proxy disconnects
   -h, --help      this text
+
+environment:
+  HVMIO_REGISTER_SHADOW=on|off|verify   reads of side-effect-free registers (the guest's
+                  interrupt polls) answered from the register shadow without waking the
+                  device worker (on, the default), always through the worker (off), or both
+                  ways with differences counted in the statistics (verify)
 `;
 
 export async function main(argv: string[]): Promise<number> {

@@ -36,6 +36,13 @@ export interface CoreExports {
   debug_fault(): void;
 }
 
+/** Optional exports of a core that shadows registers (assembly/common/abi.ts, "register
+ *  shadow"): how many, and each one's packed descriptor (decodeShadowRegister). */
+export interface ShadowCoreExports {
+  shadow_count?(): number;
+  shadow_register?(index: number): bigint;
+}
+
 /** Extra exports of a network core (assembly/common/abi.ts, "network"). */
 export interface NetCoreExports extends CoreExports {
   net_tx_complete(reqId: number, status: number): void;
@@ -82,6 +89,27 @@ export const LOG_DEBUG = 3;
 export const RESET_POWER_ON = 0;
 export const RESET_AFTER_CRASH = 1;
 export const CONFIG_MAX = 4096;
+export const SHADOW_MAX_REGISTERS = 16;
+export const SHADOW_NARROW_READS = 1;
+
+/** A shadow_register() descriptor, unpacked. */
+export interface ShadowRegisterDescriptor {
+  space: number;
+  offset: number;
+  size: number;
+  flags: number;
+}
+
+/** Unpacks assembly/common/abi.ts shadowRegister(): offset bits 0-31, size 32-39, space 40-47,
+ *  flags 48-55. */
+export function decodeShadowRegister(packed: bigint): ShadowRegisterDescriptor {
+  return {
+    offset: Number(packed & 0xffff_ffffn),
+    size: Number((packed >> 32n) & 0xffn),
+    space: Number((packed >> 40n) & 0xffn),
+    flags: Number((packed >> 48n) & 0xffn),
+  };
+}
 export const NET_TX_OK = 0;
 export const NET_TX_BUSY = -11;
 export const NET_RX_HEADER_MAX = 128;

@@ -19,6 +19,7 @@ import {
 import { loadCore } from './core-loader.js';
 import type { NetWorkerBackend } from '../net/backend-spec.js';
 import type { NetStats } from '../net/net-stats.js';
+import { ShadowPublisher } from './shadow-publisher.js';
 
 export interface BackendDriveSpec {
   path: string;
@@ -34,6 +35,8 @@ export interface DeviceWorkerData {
   wasmPath: string;
   ringSab: SharedArrayBuffer;
   irqSab: SharedArrayBuffer;
+  /** Register shadow (src/shared-mem/register-shadow.ts) this worker publishes into. */
+  shadowSab: SharedArrayBuffer;
   ram: GuestRamTransferable;
   /** Device config struct, copied to config_ptr() before init(). */
   config: Uint8Array;
@@ -148,6 +151,7 @@ interface QueuedIo {
 
 export class DeviceWorker {
   private core!: CoreExports;
+  private shadow!: ShadowPublisher;
   private readonly ram: GuestRam;
   private readonly ring: RequestRing;
   private readonly irq: IrqLines;
@@ -203,6 +207,9 @@ export class DeviceWorker {
     const rc = this.core.init(this.data.config.length);
     if (rc !== 0) throw new Error(`${this.data.id}: core rejected its configuration (init returned ${rc})`);
     this.core.reset(RESET_POWER_ON);
+    this.shadow = new ShadowPublisher(this.data.shadowSab, this.core);
+    this.shadow.declare();
+    this.shadow.publish(this.ring.takenCount());
     await this.extension?.start(ctx);
     const api: DeviceControlApi = {
       stats: () => this.collectStats(),
@@ -216,7 +223,9 @@ export class DeviceWorker {
         this.ram.replaceRegions(t.regions.map((r) => ({ ...r, gpa: asGpa(r.gpa) })), t.generation);
       },
       reset: (kind) => {
+        this.shadow.beginChange(true);
         this.call(() => this.core.reset(kind));
+        this.shadow.publish(this.ring.takenCount());
         this.startQueuedIo();
       },
       shutdown: async () => {
@@ -360,12 +369,16 @@ export class DeviceWorker {
   /** See WorkerContext.fromEventLoop; the same hand-over as ioDone's. */
   private fromEventLoop(f: () => void): boolean {
     if (this.failure !== null || this.stopping) return false;
+    // An event-loop call (a received frame, a transmit completion) changes registers like a
+    // request does, so a shadowed register is republished around it.
+    this.shadow.beginChange(true);
     try {
       this.call(f);
       this.startQueuedIo();
     } catch (err) {
       this.failure = err;
     }
+    this.shadow.publish(this.ring.takenCount());
     this.ioEvents++;
     this.lastIoEventAt = performance.now();
     if (this.sleepingForIo) {
@@ -387,6 +400,7 @@ export class DeviceWorker {
     const req = this.ring.read(slot);
     const posted = this.ring.isPosted(slot);
     this.stats.ioreqs++;
+    this.shadow.beginChange(false);
     let value = 0n;
     if (req.type === IOREQ_TYPE_PCI_CONFIG) {
       const off = Number(req.addr & 0xffn);
@@ -404,6 +418,9 @@ export class DeviceWorker {
         this.call(() => this.core.io_write(req.space, addr, req.size, req.data));
       }
     }
+    // Published before the answer: once the host has it, a read it answers from the shadow
+    // already counts this request as served.
+    this.shadow.publish(this.ring.takenCount());
     if (posted) {
       this.stats.postedWrites++;
       this.ring.finish(slot);
@@ -443,10 +460,13 @@ export class DeviceWorker {
   }
 
   private drainCompletions(): void {
+    if (this.completions.length === 0) return;
+    this.shadow.beginChange(true);
     while (this.completions.length > 0) {
       const c = this.completions.shift()!;
       this.call(() => this.core.complete(c.reqId, c.status), 'next-completion');
     }
+    this.shadow.publish(this.ring.takenCount());
   }
 
   private fireTimers(): void {
@@ -455,7 +475,9 @@ export class DeviceWorker {
     for (const [id, deadline] of [...this.timers]) {
       if (deadline <= now) {
         this.timers.delete(id);
+        this.shadow.beginChange(true);
         this.call(() => this.core.timer_fired(id));
+        this.shadow.publish(this.ring.takenCount());
       }
     }
   }

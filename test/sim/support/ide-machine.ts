@@ -7,6 +7,7 @@ import type { AtaDisk, AtaTransfer } from '../../../src/host/transports/sim/driv
 import { GuestBuffer } from '../../../src/host/transports/sim/drivers/guest-buffer.js';
 import { patternBytes } from '../../../src/host/sim-workload.js';
 import { SimMachine, type DeviceSpec, type DriveSpec } from '../../../src/host/transports/sim/machine.js';
+import type { RegisterShadowMode } from '../../../src/host/device-host.js';
 import { PciBios } from '../../../src/host/transports/sim/drivers/pci-enum.js';
 import { PiixIdeHost, type PiixIdeOptions } from '../../../src/host/transports/sim/drivers/piix-ide.js';
 import { readImage } from './scratch-images.js';
@@ -21,9 +22,11 @@ export interface BootedIde {
 
 export async function bootIde(
   devices: DeviceSpec[],
-  opts: { ramBytes?: number; faultInjection?: boolean; host?: PiixIdeOptions } = {},
+  opts: { ramBytes?: number; faultInjection?: boolean; host?: PiixIdeOptions; registerShadow?: RegisterShadowMode } = {},
 ): Promise<BootedIde> {
-  const machine = await SimMachine.start({ devices, ramBytes: opts.ramBytes, faultInjection: opts.faultInjection });
+  const machine = await SimMachine.start({
+    devices, ramBytes: opts.ramBytes, faultInjection: opts.faultInjection, registerShadow: opts.registerShadow,
+  });
   try {
     const bios = new PciBios(machine.bus, { intxLine: (bdf) => machine.intxLine(bdf) });
     await bios.enumerate();

@@ -5,7 +5,7 @@
 import { GuestRam } from '../../../shared-mem/guest-ram.js';
 import { DEFAULT_POLICY, type WaitPolicy } from '../../../shared-mem/request-ring.js';
 import { HostBridge } from '../../bridge.js';
-import type { DeviceHost, DeviceStats } from '../../device-host.js';
+import type { DeviceHost, DeviceStats, RegisterShadowMode } from '../../device-host.js';
 import { startDevice } from '../../device-factory.js';
 import type { DeviceSpec } from '../../devices/device-spec.js';
 import { bdfOf, type Bdf } from '../../pci/pci-bus.js';
@@ -27,6 +27,9 @@ export interface SimMachineOptions {
   /** Simulated vCPUs: how many accesses may be outstanding at once (default 4). */
   vcpus?: number;
   policy?: WaitPolicy;
+  /** Register reads from the register shadow (DeviceHostOptions.registerShadow). In 'verify'
+   *  mode stop() fails if any shadow answer differed from the device's. */
+  registerShadow?: RegisterShadowMode;
   log?(line: string): void;
 }
 
@@ -66,6 +69,7 @@ export class SimMachine {
           ram,
           policy,
           faultInjection: opts.faultInjection,
+          registerShadow: opts.registerShadow,
           onIrq: (line, level) => irqs.set(line === IRQ_PCI_INTA ? m.intxLine(bdf) : line, `${spec.id}:${line}`, level),
           log: opts.log ?? ((l) => console.error(l)),
         });
@@ -103,5 +107,7 @@ export class SimMachine {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.all([...this.hosts.values()].map((h) => h.stop()));
+    const wrong = [...this.hosts].filter(([, h]) => h.shadowMismatches > 0).map(([id, h]) => `${id}: ${h.shadowMismatches}`);
+    if (wrong.length > 0) throw new Error(`register shadow answers differed from the device's (${wrong.join(', ')})`);
   }
 }
