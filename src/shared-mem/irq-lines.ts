@@ -68,14 +68,16 @@ export class IrqLines {
 
   /** Worker side: drive `line` to `level` (any non-zero level is asserted). Returns false for a
    *  line number that does not exist (the call is then ignored: a core's bug must not kill the
-   *  worker). Setting the level a line already has is not a change. */
-  set(line: number, level: number | boolean): boolean {
+   *  worker). Setting the level a line already has is not a change. `wake` false counts the
+   *  change without waking a waiter: for a caller that knows the host samples the lines soon
+   *  anyway (see DeviceWorker's set_irq), saving the waiter a thread wake-up. */
+  set(line: number, level: number | boolean, wake = true): boolean {
     const index = levelIndex(line);
     if (index < 0) return false;
     const value = level ? 1 : 0;
     if (Atomics.exchange(this.words, index, value) !== value) {
       Atomics.add(this.words, CHANGES, 1);
-      if (Atomics.load(this.words, WAITERS) !== 0) Atomics.notify(this.words, CHANGES);
+      if (wake && Atomics.load(this.words, WAITERS) !== 0) Atomics.notify(this.words, CHANGES);
     }
     return true;
   }

@@ -15,7 +15,7 @@ import { GuestRam } from '../../src/shared-mem/guest-ram.js';
 import { DEFAULT_POLICY } from '../../src/shared-mem/request-ring.js';
 import { HubPortBackend } from '../../src/workers/net/backends/hub-port.js';
 import { FrameLog, patternFrame } from '../helpers/net-frames.js';
-import { REG, STATUS } from '../helpers/net-harness.js';
+import { ICR as ICR_CAUSE, REG, STATUS } from '../helpers/net-harness.js';
 
 const HUB = 7331;
 const RCTL_EN = 1 << 1;
@@ -38,6 +38,8 @@ describe('e1000 worker with the real core on a hub', () => {
   let host: DeviceHost;
   let netdev: PreparedNetdev;
   const wireLog = new FrameLog();
+  /** INTA# levels as the host forwarded them, in order. */
+  const intaLevels: boolean[] = [];
   let wire: HubPortBackend;
   let detachWire: () => void;
 
@@ -62,7 +64,7 @@ describe('e1000 worker with the real core on a hub', () => {
     netdev = await prepareNetdev(spec.netdev);
     host = new DeviceHost({
       id: 'nic0', device: 'net', config: prepareE1000(spec).config, drives: [], ram, policy: DEFAULT_POLICY,
-      onIrq: () => {}, net: () => netdev.forWorker(), release: () => netdev.close(),
+      onIrq: (line, level) => intaLevels.push(level), net: () => netdev.forWorker(), release: () => netdev.close(),
     });
     await host.start();
     const a = hubFor(HUB).attach();
@@ -138,6 +140,20 @@ describe('e1000 worker with the real core on a hub', () => {
     const s = await host.stats();
     expect(s.net!.txDrops.fault).toBe(1);
     expect(s.dmaFaults).toBeGreaterThanOrEqual(1);
+  });
+
+  it('an ICR read that lowers INTA# has the low level forwarded by the time its answer arrives', async () => {
+    // The worker does not wake the host for a line lowered inside a read (the host samples
+    // the lines when it collects the answer): the guest must still see INTA# low at once.
+    await wr(REG.IMS, ICR_CAUSE.TXQE);
+    for (let round = 0; round < 3; round++) {
+      await wr(REG.ICS, ICR_CAUSE.TXQE);
+      await until(() => intaLevels.at(-1) === true, `INTA# asserted by ICS (round ${round})`);
+      const icr = await rd(REG.ICR);
+      expect(icr & ICR_CAUSE.TXQE).toBe(ICR_CAUSE.TXQE);
+      expect(intaLevels.at(-1)).toBe(false);
+    }
+    await wr(REG.IMC, 0xffffffff);
   });
 
   it('setLink: STATUS.LU follows the cable, frames are not received while it is out', async () => {

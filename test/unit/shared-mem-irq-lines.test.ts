@@ -28,6 +28,17 @@ describe('IrqLines on one thread', () => {
     expect(irq.changeCount() - start).toBe(2);
   });
 
+  it('a change made without waking is still a change: level and count, seen by the next look', async () => {
+    const irq = IrqLines.create();
+    irq.set(IRQ_PCI_INTA, 1);
+    const seen = irq.changeCount();
+    expect(irq.set(IRQ_PCI_INTA, 0, false)).toBe(true);
+    expect(irq.level(IRQ_PCI_INTA)).toBe(false);
+    expect(irq.changeCount()).toBe(seen + 1);
+    // A waiter that starts after it sees it at once, without any wake-up.
+    expect(await irq.waitChangeAsync(seen, 10_000)).toBe(seen + 1);
+  });
+
   it('ignores lines that do not exist', () => {
     const irq = IrqLines.create();
     for (const bad of [16, 0xff, 0x104, -1, 1.5, Number.NaN, 0x10000]) {

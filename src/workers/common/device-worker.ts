@@ -8,7 +8,7 @@ import { GuestRam, MAX_VIEW_BYTES, type GuestRamTransferable } from '../../share
 import { registerPageAlignedBuffer } from '../../shared-mem/page-aligned.js';
 import { IOREQ_TYPE_PCI_CONFIG, type Ioreq } from '../../shared-mem/ioreq.js';
 import { IrqLines } from '../../shared-mem/irq-lines.js';
-import { RequestRing, WAIT_ONLY_POLICY, type WaitPolicy, type WorkWait } from '../../shared-mem/request-ring.js';
+import { RequestRing, WAIT_ONLY_POLICY, type RingRequest, type WaitPolicy, type WorkWait } from '../../shared-mem/request-ring.js';
 import { IoPoll } from './io-poll.js';
 import { exposeOn } from './comlink-node.js';
 import {
@@ -169,6 +169,9 @@ export class DeviceWorker {
   private sleepingForIo = false;
   /** Completion kicks not yet seen by the loop (they are not control messages). */
   private selfKicks = 0;
+  /** A non-posted request is being served: the host samples the interrupt lines when it
+   *  collects the answer, so lowering a line needs no wake-up (see set_irq). */
+  private servingAnswered = false;
   /** Control messages delivered on the control port so far. */
   private controlMessages = 0;
   /** A core trap (or other failure) in a completion callback, rethrown by the loop. */
@@ -401,6 +404,15 @@ export class DeviceWorker {
     const posted = this.ring.isPosted(slot);
     this.stats.ioreqs++;
     this.shadow.beginChange(false);
+    this.servingAnswered = !posted;
+    try {
+      this.serveRequest(slot, req, posted);
+    } finally {
+      this.servingAnswered = false;
+    }
+  }
+
+  private serveRequest(slot: number, req: RingRequest, posted: boolean): void {
     let value = 0n;
     if (req.type === IOREQ_TYPE_PCI_CONFIG) {
       const off = Number(req.addr & 0xffn);
@@ -508,7 +520,12 @@ export class DeviceWorker {
         return this.ram.write(asGpa(Number(gpa)), source) ? DMA_OK : this.dmaFault();
       },
       set_irq: (line, level) => {
-        this.irq.set(line, level !== 0);
+        // A line lowered while a non-posted access runs needs no wake-up of the host: the host
+        // samples every line when it collects the answer (DeviceHost.answer), before the guest
+        // sees the access complete. Each e1000 ICR read lowers INTA#, and the wake-up (a notify
+        // of the host's waitAsync, which then runs its event loop only to learn that) lay on
+        // the read's path. Raising still wakes: a host thread may be asleep waiting for it.
+        this.irq.set(line, level !== 0, level !== 0 || !this.servingAnswered);
       },
       block_submit: (reqId, drive, op, lba, sgPtr, sgCount) => this.blockSubmit(reqId, drive, op, lba, sgPtr, sgCount),
       timer_arm: (timerId, ns) => {
