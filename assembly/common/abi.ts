@@ -103,6 +103,13 @@ export const SHADOW_MAX_REGISTERS: u32 = 16;
 /** Narrower aligned reads inside the register return the corresponding bytes of its value
  *  (its bytes are independent registers, or a little-endian whole without width effects). */
 export const SHADOW_NARROW_READS: u32 = 1;
+/** A read-to-clear register whose read changes nothing while its value is 0 (an interrupt
+ *  cause register with no cause pending: nothing to clear, the line already low). The host
+ *  answers from the shadow only while the published value is 0; any other value takes the
+ *  ring and its side effects. A core declaring one must export `shadow_peek(index: u32): u32`,
+ *  which the worker then uses instead of io_read to refresh every shadowed register: the
+ *  register's value without any read side effect. */
+export const SHADOW_ZERO_ONLY: u32 = 2;
 
 /** Packs a shadow_register() descriptor: offset bits 0-31, size 32-39, space 40-47, flags 48-55. */
 export function shadowRegister(space: u32, offset: u32, size: u32, flags: u32): u64 {

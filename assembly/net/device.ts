@@ -230,8 +230,9 @@ export class E1000 {
     unchecked(this.registers[(reg & (R.MMIO_SIZE - 1)) >> 2] = value);
   }
 
-  /** A register's value without read side effects (for merging partial writes). */
-  private peekRegister(reg: u32): u32 {
+  /** A register's value without read side effects (for merging partial writes, and for the
+   *  register shadow). */
+  peekRegister(reg: u32): u32 {
     if (reg == R.REG_ICR) return this.interrupts.cause;
     if (Statistics.covers(reg)) return this.stats.peek(reg);
     return this.readRegister(reg);

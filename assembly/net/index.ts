@@ -6,6 +6,7 @@ import { LOG_ERROR, RESET_AFTER_CRASH } from '../common/abi';
 import { logHex } from '../common/core-log';
 import { INIT_OK, NetConfig, configBuffer, parseConfig } from './config';
 import { E1000 } from './device';
+import { shadowedRegister, shadowedRegisterCount, shadowedRegisterOffset } from './shadowed-registers';
 
 const device = new E1000();
 const parsed = new NetConfig();
@@ -90,4 +91,19 @@ export function net_rx_end(len: u32, status: i32): void {
 
 export function net_set_link(up: u32): void {
   device.setCable(up != 0);
+}
+
+/** Registers the host may answer from the register shadow (shadowed-registers.ts). */
+export function shadow_count(): u32 {
+  return shadowedRegisterCount();
+}
+
+export function shadow_register(index: u32): u64 {
+  return shadowedRegister(index);
+}
+
+/** A shadowed register's value without its read side effect (ICR is read-to-clear). */
+export function shadow_peek(index: u32): u32 {
+  const reg = shadowedRegisterOffset(index);
+  return reg == 0xffff_ffff ? 0 : device.peekRegister(reg);
 }

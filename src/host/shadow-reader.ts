@@ -5,6 +5,7 @@
 //
 //  - the read is a plain one (no string I/O) of a declared register at its own offset and
 //    width, or narrower and aligned inside it if the register allows (SHADOW_NARROW_READS);
+//  - a read-to-clear register declared SHADOW_ZERO_ONLY currently holds 0 (nothing to clear);
 //  - the shadow was published and no change is open (a core call running or not yet
 //    published), read consistently under the seqlock;
 //  - every request this host has put on the incarnation's ring is served (the worker's
@@ -17,7 +18,7 @@
 
 import type { RegisterShadow, ShadowRegister } from '../shared-mem/register-shadow.js';
 import type { RequestRing } from '../shared-mem/request-ring.js';
-import { SHADOW_NARROW_READS } from '../workers/common/core-abi.js';
+import { SHADOW_NARROW_READS, SHADOW_ZERO_ONLY } from '../workers/common/core-abi.js';
 import type { DeviceAccess } from './device-endpoint.js';
 
 /** Where a (space, offset, size) read finds its bytes: register index and bit shift. */
@@ -25,6 +26,8 @@ interface ShadowSlice {
   index: number;
   shift: number;
   mask: number;
+  /** SHADOW_ZERO_ONLY: answer only while the whole register reads 0. */
+  zeroOnly: boolean;
 }
 
 const SPACE_FACTOR = 2 ** 32;
@@ -54,7 +57,9 @@ export class ShadowReader {
     const widths = (r.flags & SHADOW_NARROW_READS) !== 0 ? [1, 2, 4].filter((w) => w <= r.size) : [r.size];
     for (const w of widths) {
       for (let at = 0; at + w <= r.size; at += w) {
-        this.slices.set(key(r.space, r.offset + at, w), { index, shift: at * 8, mask: w === 4 ? 0xffff_ffff : (1 << (w * 8)) - 1 });
+        this.slices.set(key(r.space, r.offset + at, w), {
+          index, shift: at * 8, mask: w === 4 ? 0xffff_ffff : (1 << (w * 8)) - 1, zeroOnly: (r.flags & SHADOW_ZERO_ONLY) !== 0,
+        });
       }
     }
   }
@@ -71,7 +76,10 @@ export class ShadowReader {
     const seq = this.shadow.readBegin();
     if (seq < 0) return null;
     if (this.shadow.served() !== this.ring.submittedCount()) return null;
-    const value = (this.shadow.value(slice.index) >>> slice.shift) & slice.mask;
+    const whole = this.shadow.value(slice.index);
+    // A read-to-clear register with something to clear must take the ring (its side effect).
+    if (slice.zeroOnly && whole !== 0) return null;
+    const value = (whole >>> slice.shift) & slice.mask;
     const asyncEvents = this.shadow.asyncEvents();
     forwardIrqs();
     if (!this.shadow.readEnd(seq)) return null;

@@ -65,6 +65,7 @@ describe('e1000 worker with the real core on a hub', () => {
     host = new DeviceHost({
       id: 'nic0', device: 'net', config: prepareE1000(spec).config, drives: [], ram, policy: DEFAULT_POLICY,
       onIrq: (line, level) => intaLevels.push(level), net: () => netdev.forWorker(), release: () => netdev.close(),
+      registerShadow: 'on',
     });
     await host.start();
     const a = hubFor(HUB).attach();
@@ -172,5 +173,22 @@ describe('e1000 worker with the real core on a hub', () => {
     expect(s.bytesIn).toBe(300);
     expect(s.framesOut).toBe(2);
     expect(s.bytesOut).toBe(320);
+  });
+
+  it('register shadow: STATUS and an empty ICR are answered without the worker, a pending cause is not', async () => {
+    await rd(REG.ICR); // start from no cause
+    const before = await host.stats();
+    expect((await rd(REG.STATUS)) & STATUS.LU).toBe(STATUS.LU);
+    expect(await rd(REG.ICR)).toBe(0);
+    const quiet = await host.stats();
+    expect(quiet.shadowReads - before.shadowReads).toBe(2);
+    expect(quiet.ioreqs).toBe(before.ioreqs); // neither read reached the worker
+    // A cause set through ICS (posted) must come back from the ring, and clear there.
+    await wr(REG.ICS, ICR_CAUSE.RXT0);
+    expect(await rd(REG.ICR)).toBe(ICR_CAUSE.RXT0);
+    expect(await rd(REG.ICR)).toBe(0);
+    const after = await host.stats();
+    expect(after.ioreqs - quiet.ioreqs).toBe(2); // the ICS write and the ICR read that cleared it
+    expect(after.shadowReads - quiet.shadowReads).toBe(1); // the second, empty ICR read
   });
 });

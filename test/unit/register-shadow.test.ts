@@ -10,7 +10,7 @@ import { RegisterShadow, type ShadowRegister } from '../../src/shared-mem/regist
 import { RequestRing } from '../../src/shared-mem/request-ring.js';
 import { ShadowReader } from '../../src/host/shadow-reader.js';
 import type { DeviceAccess } from '../../src/host/device-endpoint.js';
-import { SHADOW_NARROW_READS, decodeShadowRegister, type CoreExports, type ShadowCoreExports } from '../../src/workers/common/core-abi.js';
+import { SHADOW_NARROW_READS, SHADOW_ZERO_ONLY, decodeShadowRegister, type CoreExports, type ShadowCoreExports } from '../../src/workers/common/core-abi.js';
 import { ShadowPublisher } from '../../src/workers/common/shadow-publisher.js';
 import type { AccessSize } from '../../src/shared-mem/types.js';
 import { nextMessage, startWorker } from '../helpers/shared-mem-workers.js';
@@ -127,6 +127,19 @@ describe('shadow reader (host fast path rules)', () => {
     const ring = RequestRing.create(8);
     return { shadow, ring, reader: new ShadowReader(shadow, ring), irqs: [] };
   }
+
+  it('answers a read-to-clear register declared zero-only while it is 0, never otherwise', () => {
+    const shadow = RegisterShadow.create();
+    shadow.describe([{ space: 0, offset: 0xc0, size: 4, flags: SHADOW_ZERO_ONLY }]);
+    const reader = new ShadowReader(shadow, RequestRing.create(8));
+    let icr = 0;
+    shadow.publish(0, () => icr);
+    expect(reader.tryRead(read(0, 0xc0, 4), () => {})).toBe(0n);
+    icr = 0x80; // a cause pending: the read must clear it, which only the ring's path does
+    shadow.beginChange(true);
+    shadow.publish(0, () => icr);
+    expect(reader.tryRead(read(0, 0xc0, 4), () => {})).toBeNull();
+  });
 
   it('answers nothing before the worker published', () => {
     const { reader, irqs } = setup();
@@ -255,6 +268,36 @@ describe('shadow publisher (worker side)', () => {
     expect(reads).toEqual(['1:20:4', '7:1014:1']);
     expect(shadow.readBegin()).toBeGreaterThan(0);
     expect([shadow.value(0), shadow.value(1), shadow.served()]).toEqual([0xdead_beef, 0x50, 42]);
+  });
+
+  it('refreshes through shadow_peek, not io_read, when the core exports it; refuses zero-only without it', () => {
+    const values = new Map([['0:192:4', 0x84n]]);
+    const { core, reads } = fakeCore([pack(0, 0xc0, 4, SHADOW_ZERO_ONLY)], values);
+    const peeked: number[] = [];
+    const peeking = Object.assign(core, { shadow_peek: (i: number) => (peeked.push(i), 0x84) });
+    const shadow = RegisterShadow.create();
+    const publisher = new ShadowPublisher(shadow.sab, peeking);
+    publisher.declare();
+    publisher.publish(3);
+    expect(reads).toEqual([]); // io_read would have cleared the causes
+    expect(peeked).toEqual([0]);
+    expect(shadow.value(0)).toBe(0x84);
+    const noPeek = fakeCore([pack(0, 0xc0, 4, SHADOW_ZERO_ONLY)], values);
+    expect(() => new ShadowPublisher(RegisterShadow.create().sab, noPeek.core).declare()).toThrow(/shadow_peek/);
+  });
+
+  it('publishes only when the outermost of nested changes ends', () => {
+    const { core } = fakeCore([pack(1, 0x14, 4, 1)], new Map([['1:20:4', 7n]]));
+    const shadow = RegisterShadow.create();
+    const publisher = new ShadowPublisher(shadow.sab, core);
+    publisher.declare();
+    publisher.publish(0);
+    publisher.beginChange(false); // serving a request...
+    publisher.beginChange(true); // ...whose import completed a frame synchronously
+    publisher.publish(1);
+    expect(shadow.readBegin()).toBe(-1); // the request is still being served
+    publisher.publish(1);
+    expect(shadow.readBegin()).toBeGreaterThan(0);
   });
 
   it('a core without the exports shadows nothing; a malformed declaration is refused', () => {

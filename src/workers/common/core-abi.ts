@@ -41,6 +41,8 @@ export interface CoreExports {
 export interface ShadowCoreExports {
   shadow_count?(): number;
   shadow_register?(index: number): bigint;
+  /** A shadowed register's value without read side effects; required with SHADOW_ZERO_ONLY. */
+  shadow_peek?(index: number): number;
 }
 
 /** Extra exports of a network core (assembly/common/abi.ts, "network"). */
@@ -91,6 +93,7 @@ export const RESET_AFTER_CRASH = 1;
 export const CONFIG_MAX = 4096;
 export const SHADOW_MAX_REGISTERS = 16;
 export const SHADOW_NARROW_READS = 1;
+export const SHADOW_ZERO_ONLY = 2;
 
 /** A shadow_register() descriptor, unpacked. */
 export interface ShadowRegisterDescriptor {
