@@ -11,7 +11,7 @@
 // Standalone: node --import tsx bench/guest-net.ts [--quick]   (needs `npm run build`)
 
 import os from 'node:os';
-import { readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BenchSection } from './lib/report.js';
@@ -22,6 +22,7 @@ import { TICK_POLL_APPEND, type Launch } from './guest/configurations.js';
 import { CLOCK_TICKS_PER_SECOND } from './guest/procfs.js';
 import { median } from './guest/config-summary.js';
 import { freeUdpPorts } from './guest/free-udp-ports.js';
+import { expandGuestScript } from '../src/host/run/guest-script.js';
 
 type NetConfigKey = 'ours' | 'qemu-remote' | 'qemu-inprocess';
 
@@ -129,7 +130,7 @@ export async function run(opts: { quick: boolean }): Promise<BenchSection> {
   const reps = opts.quick ? 1 : 3;
   const work = mkdtempSync(join(scratchDir(), 'guest-net-'));
   const script = join(work, 'bench-net.sh');
-  writeFileSync(script, readFileSync(join(root, 'guest', 'scripts', 'bench-net.sh'), 'utf8').replaceAll('@MIB@', String(mib)));
+  writeFileSync(script, expandGuestScript(join(root, 'guest', 'scripts', 'bench-net.sh')).replaceAll('@MIB@', String(mib)));
   const results = new Map<NetConfigKey, NetRun[]>(CONFIGS.map((c) => [c.key, []]));
   const started = Date.now();
   try {

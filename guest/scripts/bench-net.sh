@@ -7,21 +7,8 @@
 set -u
 MIB=@MIB@
 now() { awk '/^now at/ {print $3; exit}' /proc/timer_list; }
-waitfor /sys/class/net/eth1 20
-unshare -n sleep 100000 &
-ns=$!
-while [ "$(readlink /proc/$ns/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.05; done
-peer() { nsenter -t $ns -n "$@"; }
-ip link set eth1 netns $ns
-peer ip link set lo up
-peer ip addr add 10.0.0.2/24 dev eth1
-peer ip link set eth1 up
-ip addr add 10.0.0.1/24 dev eth0
-ip link set eth0 up
-for _ in $(seq 200); do
-  [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" = 1 ] && peer ip link show eth1 | grep -q LOWER_UP && break
-  sleep 0.1
-done
+#@include lib/net-pair.sh
+net_pair_setup
 ping -c 2 -W 3 10.0.0.2 >/dev/null 2>&1 || true
 dd if=/dev/urandom of=/tmp/block bs=1M count=1 2>/dev/null
 for _ in $(seq "$MIB"); do cat /tmp/block; done > /tmp/blob

@@ -9,6 +9,7 @@ set -u
 check() { if [ "$2" = 0 ]; then echo "CHECK $1 PASS $3"; else echo "CHECK $1 FAIL $3"; fi; }
 now() { awk '/^now at/ {print $3; exit}' /proc/timer_list; }
 rate() { awk -v mib="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", mib / ((b - a) / 1e9) }'; }
+#@include lib/net-pair.sh
 waitfor /sys/class/net/eth1 20
 
 drv=$(basename "$(readlink /sys/class/net/eth0/device/driver)")
@@ -16,22 +17,8 @@ ids="$(cat /sys/class/net/eth0/device/vendor):$(cat /sys/class/net/eth0/device/d
 check driver "$([ "$drv" = e1000 ] && [ "$ids" = 0x8086:0x100e ]; echo $?)" "eth0 $drv $ids mac $(cat /sys/class/net/eth0/address)"
 echo "VALUE mac $(cat /sys/class/net/eth0/address)"
 
-unshare -n sleep 100000 &
-ns=$!
-while [ "$(readlink /proc/$ns/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.05; done
-peer() { nsenter -t $ns -n "$@"; }
-ip link set eth1 netns $ns
-peer ip link set lo up
-peer ip addr add 10.0.0.2/24 dev eth1
-peer ip link set eth1 up
-ip addr add 10.0.0.1/24 dev eth0
-ip link set eth0 up
-up=1
-for _ in $(seq 200); do
-  if [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" = 1 ] && peer ip link show eth1 | grep -q LOWER_UP; then up=0; break; fi
-  sleep 0.1
-done
-check link "$up" "$(dmesg | grep 'eth0 NIC Link is Up' | tail -n1 | sed 's/^\[[^]]*\] //')"
+net_pair_setup
+check link "$link_up" "$(dmesg | grep 'eth0 NIC Link is Up' | tail -n1 | sed 's/^\[[^]]*\] //')"
 
 ping -c 1 -W 3 10.0.0.2 >/dev/null 2>&1 || true   # ARP, qdisc start
 out=$(ping -c 5 -W 3 10.0.0.2 2>&1); rc=$?

@@ -5,12 +5,13 @@
 // 64 MiB TCP each way with md5, then the host pulls and plugs the cable through
 // `hvmio remote --monitor` (set_link) and the guest sees carrier go and come back.
 
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explain, root, runGuestWithRemote, scratch, type GuestRun } from '../helpers/guest-kit.js';
 import { freeUdpPorts, monitorCommand } from '../helpers/net-guest.js';
 import type { NetStats } from '../../src/workers/net/net-stats.js';
+import { expandGuestScript } from '../../src/host/run/guest-script.js';
 
 describe('real Linux guest, e1000, through x-pci-proxy-dev, wired to QEMU\'s e1000', () => {
   let run: GuestRun;
@@ -24,7 +25,7 @@ describe('real Linux guest, e1000, through x-pci-proxy-dev, wired to QEMU\'s e10
     const [ours, theirs] = await freeUdpPorts(2);
     const pending: Promise<void>[] = [];
     run = await runGuestWithRemote({
-      script: readFileSync(join(root, 'guest', 'scripts', 'e1000-pair.sh'), 'utf8'),
+      script: expandGuestScript(join(root, 'guest', 'scripts', 'e1000-pair.sh')),
       devid: 'nic0',
       proxyArgs: [
         '-netdev', `dgram,id=q1,local.type=inet,local.host=127.0.0.1,local.port=${theirs},remote.type=inet,remote.host=127.0.0.1,remote.port=${ours}`,

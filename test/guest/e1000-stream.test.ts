@@ -3,11 +3,12 @@
 // the kit starts our remote before the QEMU that listens. 16 MiB of TCP each way with md5 and
 // a ping (guest/scripts/bench-net.sh), so QEMU's framing and ours agree in both directions.
 
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explain, root, runGuestWithRemote, scratch, type GuestRun } from '../helpers/guest-kit.js';
 import type { NetStats } from '../../src/workers/net/net-stats.js';
+import { expandGuestScript } from '../../src/host/run/guest-script.js';
 
 describe('real Linux guest, e1000 on a stream netdev to QEMU\'s e1000', () => {
   let run: GuestRun;
@@ -18,7 +19,7 @@ describe('real Linux guest, e1000 on a stream netdev to QEMU\'s e1000', () => {
     dir = scratch('e1000-stream-');
     const sock = join(dir, 'wire.sock');
     run = await runGuestWithRemote({
-      script: readFileSync(join(root, 'guest', 'scripts', 'bench-net.sh'), 'utf8').replaceAll('@MIB@', '16'),
+      script: expandGuestScript(join(root, 'guest', 'scripts', 'bench-net.sh')).replaceAll('@MIB@', '16'),
       devid: 'nic0',
       proxyArgs: ['-netdev', `stream,id=q1,server=on,addr.type=unix,addr.path=${sock}`, '-device', 'e1000,netdev=q1,mac=52:54:00:00:00:02'],
       remoteArgs: ['--netdev', `stream,id=n0,path=${sock},reconnect=1`, '--device', 'e1000,id=nic0,netdev=n0,mac=52:54:00:00:00:01'],

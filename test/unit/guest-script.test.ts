@@ -56,4 +56,12 @@ describe('guest script includes', () => {
     expect(called.size).toBeGreaterThanOrEqual(4);
     for (const step of called) expect(text).toMatch(new RegExp(`^${step}\\(\\) \\{`, 'm'));
   });
+
+  it.each(['e1000-pair.sh', 'bench-net.sh'])('the shipped %s expands to valid sh with the NIC pair set up by the library', (name) => {
+    const text = expandGuestScript(join(root, 'guest', 'scripts', name));
+    expect(spawnSync('sh', ['-n'], { input: text }).status).toBe(0);
+    expect(text).toMatch(/^net_pair_setup\(\) \{/m);
+    expect(text).toMatch(/^net_pair_setup$/m);
+    expect(text).not.toMatch(/^#@include/m);
+  });
 });
