@@ -6,13 +6,13 @@
 // guest's echo requests on from ping sockets, and the namespace itself holds the gateway's
 // address so that they are answered. The machine's own network and settings stay as they are.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passtAvailable } from '../../src/host/net/passt.js';
 import { explain, root, runGuestWithRemote, type GuestRun } from '../helpers/guest-kit.js';
 import { Netns, netnsUnavailable } from '../helpers/netns.js';
 import type { NetStats } from '../../src/workers/net/net-stats.js';
+import { expandGuestScript } from '../../src/host/run/guest-script.js';
 
 const why = netnsUnavailable() ?? (passtAvailable() ? null : 'passt is not installed (scripts/ensure-packages.sh)');
 if (why) console.log(`e1000-user: skipped: ${why}`);
@@ -27,7 +27,7 @@ describe.skipIf(why !== null)('real Linux guest, e1000 on --netdev user (passt)'
       'ip route add default via 192.0.2.1 dev uplink0 onlink && ip addr add 192.0.2.1/32 dev lo && ' +
       'sysctl -q -w net.ipv4.ping_group_range="0 2147483647"');
     run = await runGuestWithRemote({
-      script: readFileSync(join(root, 'guest', 'scripts', 'e1000-user.sh'), 'utf8'),
+      script: expandGuestScript(join(root, 'guest', 'scripts', 'e1000-user.sh')),
       devid: 'nic0',
       remoteArgs: ['--netdev', 'user,id=n0', '--device', 'e1000,id=nic0,netdev=n0'],
       wrapper: ns.wrapper,

@@ -64,4 +64,13 @@ describe('guest script includes', () => {
     expect(text).toMatch(/^net_pair_setup$/m);
     expect(text).not.toMatch(/^#@include/m);
   });
+
+  it.each(['e1000-user.sh', 'net-workload.sh'])('the shipped %s expands to valid sh with link, lease and address from the library', (name) => {
+    const text = expandGuestScript(join(root, 'guest', 'scripts', name));
+    expect(spawnSync('sh', ['-n'], { input: text }).status).toBe(0);
+    for (const step of ['link_wait', 'dhcp_lease', 'lease_apply']) {
+      expect(text).toMatch(new RegExp(`^${step}\\(\\) \\{`, 'm'));
+      expect(text).toMatch(new RegExp(`^(if )?${step}\\b(?!\\()`, 'm'));
+    }
+  });
 });
