@@ -16,7 +16,11 @@ export class GuestScriptError extends Error {
 }
 
 /** The script's text with every include inlined. */
-export function expandGuestScript(path: string, depth = 0, chain: string[] = []): string {
+export function expandGuestScript(path: string): string {
+  return expand(path, 0, []).text;
+}
+
+function expand(path: string, depth: number, chain: string[]): { text: string; inlined: boolean } {
   const here = resolve(path);
   if (depth > MAX_INCLUDE_DEPTH || chain.includes(here)) {
     throw new GuestScriptError(`guest script includes form a cycle: ${[...chain, here].join(' -> ')}`);
@@ -28,28 +32,25 @@ export function expandGuestScript(path: string, depth = 0, chain: string[] = [])
     const where = chain.length ? ` (included from ${chain[chain.length - 1]})` : '';
     throw new GuestScriptError(`cannot read guest script ${here}${where}: ${(err as Error).message}`);
   }
-  if (!text.split('\n').some((l) => INCLUDE.test(l))) return text;
-  return text
-    .split('\n')
-    .map((line) => {
-      const m = INCLUDE.exec(line);
-      if (!m) return line;
-      const included = expandGuestScript(join(dirname(here), m[1]!), depth + 1, [...chain, here]);
-      return `# ---- ${m[1]} (inlined by hvmio)\n${included.replace(/\n$/, '')}\n# ---- end of ${m[1]}`;
-    })
-    .join('\n');
+  const lines = text.split('\n');
+  if (!lines.some((l) => INCLUDE.test(l))) return { text, inlined: false };
+  const expanded = lines.map((line) => {
+    const m = INCLUDE.exec(line);
+    if (!m) return line;
+    const included = expand(join(dirname(here), m[1]!), depth + 1, [...chain, here]).text;
+    return `# ---- ${m[1]} (inlined by hvmio)\n${included.replace(/\n$/, '')}\n# ---- end of ${m[1]}`;
+  });
+  return { text: expanded.join('\n'), inlined: true };
 }
 
-/** A single-file copy of the script for the kit, and how to remove it afterwards. A script
- *  without includes is passed as it is. */
 export interface ComposedScript {
   path: string;
   dispose(): void;
 }
 
 export function composeGuestScript(path: string): ComposedScript {
-  const text = expandGuestScript(path);
-  if (text === readFileSync(path, 'utf8')) return { path, dispose: () => {} };
+  const { text, inlined } = expand(path, 0, []);
+  if (!inlined) return { path, dispose: () => {} };
   const dir = mkdtempSync(join(tmpdir(), 'hvmio-script-'));
   const out = join(dir, basename(path));
   writeFileSync(out, text, { mode: 0o755 });
